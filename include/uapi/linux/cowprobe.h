@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * cowprobe: per-process copy-on-write fault counters over generic netlink.
+ *
+ * Family "cowprobe", version COWPROBE_GENL_VERSION. Both the kernel module and
+ * the userspace tools compile against this header; it is the protocol manual.
+ *
+ * Commands and their attributes (all integers in host byte order):
+ *
+ *   COWPROBE_CMD_STATUS  (doit, any user)
+ *     request:  none
+ *     reply:    COWPROBE_A_VERSION            string, module version
+ *               COWPROBE_A_GENL_VERSION       u32
+ *               COWPROBE_A_LIMIT_PROCS        u32, module parameter max_procs
+ *               COWPROBE_A_LIMIT_THREADS      u32, module parameter max_threads
+ *               COWPROBE_A_NR_PROCS           u32, process records held now
+ *               COWPROBE_A_NR_THREADS         u32, live threads tracked now
+ *               COWPROBE_A_REFUSED_PROCS      u64, processes not tracked: limit
+ *               COWPROBE_A_REFUSED_THREADS    u64, threads not tracked: limit
+ *               COWPROBE_A_PROBES             nested, one COWPROBE_A_PROBE each:
+ *                 COWPROBE_A_PROBE            nested:
+ *                   COWPROBE_PROBE_A_NAME     string, role ("do_wp_page", ...)
+ *                   COWPROBE_PROBE_A_SYMBOL   string, resolved kernel symbol
+ *                   COWPROBE_PROBE_A_STATE    u32, enum cowprobe_probe_state
+ *                   COWPROBE_PROBE_A_ERROR    s32, -errno of the last attempt
+ *                   COWPROBE_PROBE_A_NMISSED  u64, kprobe/kretprobe nmissed
+ *                   COWPROBE_PROBE_A_HITS     u64, handler calls for tracked
+ *                                             tasks
+ *
+ *   COWPROBE_CMD_WATCH   (doit, CAP_NET_ADMIN)
+ *     request:  COWPROBE_A_PID                u32, required, a process id
+ *               COWPROBE_A_WATCH_FLAGS        u32, COWPROBE_WATCH_F_*
+ *     reply:    none (ack)
+ *     Tracks every thread of the process from now on. With
+ *     COWPROBE_WATCH_F_CHILDREN every process and thread it creates later is
+ *     tracked as well, recursively, from fork until exit.
+ *
+ *   COWPROBE_CMD_UNWATCH (doit, CAP_NET_ADMIN)
+ *     request:  COWPROBE_A_PID                u32, required, a watched root
+ *     Stops tracking the tree started by COWPROBE_CMD_WATCH of that pid and
+ *     forgets its records, exited processes included.
+ *
+ *   COWPROBE_CMD_GET     (doit and dumpit, any user)
+ *     doit request:   COWPROBE_A_PID          u32, required
+ *     dumpit request: COWPROBE_A_ROOT         u32, optional: only that tree
+ *     reply, one message per process:
+ *               COWPROBE_A_PID                u32, tgid in the initial pid ns
+ *               COWPROBE_A_PPID               u32, parent tgid at fork
+ *               COWPROBE_A_ROOT               u32, pid given to WATCH
+ *               COWPROBE_A_COMM               string, command name
+ *               COWPROBE_A_PROC_FLAGS         u32, COWPROBE_PROC_F_*
+ *               COWPROBE_A_START_NS           u64, CLOCK_MONOTONIC at fork
+ *               COWPROBE_A_EXIT_NS            u64, at exit of the last thread
+ *               COWPROBE_A_NR_THREADS         u32, threads seen, exited ones
+ *                                             included
+ *               COWPROBE_A_COUNTERS           nested, COWPROBE_C_* each u64
+ *               COWPROBE_A_THREADS            nested, one COWPROBE_A_THREAD
+ *                                             per live tracked thread:
+ *                 COWPROBE_A_THREAD           nested:
+ *                   COWPROBE_A_PID            u32, thread id
+ *                   COWPROBE_A_COUNTERS       nested, as above
+ *     A dump is consistent: if records were added or removed while it ran,
+ *     the last message carries NLM_F_DUMP_INTR and the reader starts again.
+ *
+ *   COWPROBE_CMD_RESET   (doit, CAP_NET_ADMIN)
+ *     request:  COWPROBE_A_PID                u32, optional: one process;
+ *                                             absent: every record
+ *     Sets counters to zero; tracking is unchanged.
+ *
+ * Every rejected request carries an extended ack message saying why.
+ */
+#ifndef _UAPI_LINUX_COWPROBE_H
+#define _UAPI_LINUX_COWPROBE_H
+
+#define COWPROBE_GENL_NAME	"cowprobe"
+#define COWPROBE_GENL_VERSION	1
+
+enum cowprobe_cmd {
+	COWPROBE_CMD_UNSPEC,
+	COWPROBE_CMD_STATUS,
+	COWPROBE_CMD_WATCH,
+	COWPROBE_CMD_UNWATCH,
+	COWPROBE_CMD_GET,
+	COWPROBE_CMD_RESET,
+
+	__COWPROBE_CMD_MAX,
+	COWPROBE_CMD_MAX = __COWPROBE_CMD_MAX - 1
+};
+
+enum cowprobe_attr {
+	COWPROBE_A_UNSPEC,
+	COWPROBE_A_PAD,
+	COWPROBE_A_VERSION,
+	COWPROBE_A_GENL_VERSION,
+	COWPROBE_A_LIMIT_PROCS,
+	COWPROBE_A_LIMIT_THREADS,
+	COWPROBE_A_NR_PROCS,
+	COWPROBE_A_NR_THREADS,
+	COWPROBE_A_REFUSED_PROCS,
+	COWPROBE_A_REFUSED_THREADS,
+	COWPROBE_A_PROBES,
+	COWPROBE_A_PROBE,
+	COWPROBE_A_PID,
+	COWPROBE_A_WATCH_FLAGS,
+	COWPROBE_A_ROOT,
+	COWPROBE_A_PPID,
+	COWPROBE_A_COMM,
+	COWPROBE_A_PROC_FLAGS,
+	COWPROBE_A_START_NS,
+	COWPROBE_A_EXIT_NS,
+	COWPROBE_A_COUNTERS,
+	COWPROBE_A_THREADS,
+	COWPROBE_A_THREAD,
+
+	__COWPROBE_A_MAX,
+	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1
+};
+
+enum cowprobe_watch_flag {
+	COWPROBE_WATCH_F_CHILDREN = 1U << 0,
+
+	__COWPROBE_WATCH_F_ALL = COWPROBE_WATCH_F_CHILDREN
+};
+
+enum cowprobe_proc_flag {
+	COWPROBE_PROC_F_EXITED = 1U << 0,
+	COWPROBE_PROC_F_FOLLOW = 1U << 1,
+	/* a thread of this process was not tracked: counts are partial */
+	COWPROBE_PROC_F_PARTIAL = 1U << 2,
+	/* too many threads for one dump message: COWPROBE_A_THREADS left out */
+	COWPROBE_PROC_F_THREADS_OMITTED = 1U << 3,
+};
+
+/*
+ * Counters, nested in COWPROBE_A_COUNTERS, each u64. A kernel that cannot
+ * observe a class omits its attribute; STATUS says which probes are placed.
+ */
+enum cowprobe_counter {
+	COWPROBE_C_UNSPEC,
+	COWPROBE_C_PAD,
+	/* do_wp_page entries: write (or unshare) faults on present read-only PTEs */
+	COWPROBE_C_WP_FAULTS,
+	/* a new private anonymous page was installed with the old data copied */
+	COWPROBE_C_COPIES,
+	/* the writer was the only mapper: page made writable in place */
+	COWPROBE_C_REUSES,
+	/* write after a read of the shared zero page: zeroed page installed */
+	COWPROBE_C_ZERO_FILLS,
+	/* writes to shared mappings (write-notify): not copy-on-write */
+	COWPROBE_C_SHARED_WRITES,
+	/* do_wp_page calls that neither copied nor reused (raced, retried) */
+	COWPROBE_C_OTHER,
+
+	__COWPROBE_C_MAX,
+	COWPROBE_C_MAX = __COWPROBE_C_MAX - 1
+};
+
+enum cowprobe_probe_attr {
+	COWPROBE_PROBE_A_UNSPEC,
+	COWPROBE_PROBE_A_PAD,
+	COWPROBE_PROBE_A_NAME,
+	COWPROBE_PROBE_A_SYMBOL,
+	COWPROBE_PROBE_A_STATE,
+	COWPROBE_PROBE_A_ERROR,
+	COWPROBE_PROBE_A_NMISSED,
+	COWPROBE_PROBE_A_HITS,
+
+	__COWPROBE_PROBE_A_MAX,
+	COWPROBE_PROBE_A_MAX = __COWPROBE_PROBE_A_MAX - 1
+};
+
+enum cowprobe_probe_state {
+	COWPROBE_PROBE_ABSENT,		/* no candidate symbol could be probed */
+	COWPROBE_PROBE_ACTIVE,		/* registered and counting */
+	COWPROBE_PROBE_DERIVED,		/* not probed; its class is derived */
+};
+
+#endif /* _UAPI_LINUX_COWPROBE_H */

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cowprobe: count copy-on-write faults per process and thread. */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include "cowprobe.h"
+
+unsigned int max_procs = 4096;
+module_param(max_procs, uint, 0444);
+MODULE_PARM_DESC(max_procs, "process records held at once, exited ones included");
+
+unsigned int max_threads = 16384;
+module_param(max_threads, uint, 0444);
+MODULE_PARM_DESC(max_threads, "live threads tracked at once");
+
+static int __init cp_init(void)
+{
+	int err;
+
+	err = cp_track_init();
+	if (err)
+		return err;
+	err = cp_probes_init();
+	if (err)
+		goto err_track;
+	err = cp_netlink_init();
+	if (err) {
+		pr_err("cannot register the generic netlink family: %d\n", err);
+		goto err_probes;
+	}
+	pr_info("version %s loaded (max_procs=%u max_threads=%u)\n",
+		COWPROBE_VERSION, max_procs, max_threads);
+	return 0;
+
+err_probes:
+	cp_probes_exit();
+err_track:
+	cp_track_exit();
+	return err;
+}
+
+static void __exit cp_exit(void)
+{
+	cp_netlink_exit();
+	cp_probes_exit();
+	cp_track_exit();
+}
+
+module_init(cp_init);
+module_exit(cp_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Count copy-on-write faults per process over generic netlink");
+MODULE_VERSION(COWPROBE_VERSION);
+MODULE_ALIAS_GENL_FAMILY(COWPROBE_GENL_NAME);

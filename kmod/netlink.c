@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The cowprobe generic netlink family: see include/uapi/linux/cowprobe.h. */
+#include <linux/pid.h>
+#include <linux/sched/task.h>
+#include <net/genetlink.h>
+#include "cowprobe.h"
+
+static struct genl_family cp_family;
+
+static const struct nla_policy cp_watch_policy[COWPROBE_A_MAX + 1] = {
+	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COWPROBE_A_WATCH_FLAGS] = NLA_POLICY_MASK(NLA_U32, __COWPROBE_WATCH_F_ALL),
+};
+
+static const struct nla_policy cp_pid_policy[COWPROBE_A_MAX + 1] = {
+	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy cp_get_policy[COWPROBE_A_MAX + 1] = {
+	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COWPROBE_A_ROOT] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static int cp_put_counters(struct sk_buff *skb, const struct cp_counters *cnt)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, COWPROBE_A_COUNTERS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++) {
+		if (nla_put_u64_64bit(skb, i, atomic64_read(&cnt->c[i]),
+				      COWPROBE_C_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int cp_put_threads(struct sk_buff *skb, const struct cp_proc *p)
+{
+	struct nlattr *threads, *thread;
+	struct cp_thread *t;
+
+	threads = nla_nest_start(skb, COWPROBE_A_THREADS);
+	if (!threads)
+		return -EMSGSIZE;
+	list_for_each_entry(t, &p->threads, sibling) {
+		thread = nla_nest_start(skb, COWPROBE_A_THREAD);
+		if (!thread || nla_put_u32(skb, COWPROBE_A_PID, t->pid) ||
+		    cp_put_counters(skb, &t->cnt)) {
+			nla_nest_cancel(skb, threads);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, thread);
+	}
+	nla_nest_end(skb, threads);
+	return 0;
+}
+
+/* Called with cp_lock held. */
+static int cp_put_proc(struct sk_buff *skb, const struct cp_proc *p,
+		       bool threads)
+{
+	u32 flags = p->flags | (threads ? 0 : COWPROBE_PROC_F_THREADS_OMITTED);
+
+	if (nla_put_u32(skb, COWPROBE_A_PID, p->tgid) ||
+	    nla_put_u32(skb, COWPROBE_A_PPID, p->ppid) ||
+	    nla_put_u32(skb, COWPROBE_A_ROOT, p->root) ||
+	    nla_put_string(skb, COWPROBE_A_COMM, p->comm) ||
+	    nla_put_u32(skb, COWPROBE_A_PROC_FLAGS, flags) ||
+	    nla_put_u32(skb, COWPROBE_A_NR_THREADS, p->nr_threads) ||
+	    nla_put_u64_64bit(skb, COWPROBE_A_START_NS, p->start_ns,
+			      COWPROBE_A_PAD) ||
+	    nla_put_u64_64bit(skb, COWPROBE_A_EXIT_NS, p->exit_ns,
+			      COWPROBE_A_PAD) ||
+	    cp_put_counters(skb, &p->cnt))
+		return -EMSGSIZE;
+	if (threads && cp_put_threads(skb, p))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *probes, *probe;
+	struct cp_probe_info pi;
+	struct sk_buff *msg;
+	unsigned int i;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &cp_family, 0, COWPROBE_CMD_STATUS);
+	if (!hdr)
+		goto err_free;
+	if (nla_put_string(msg, COWPROBE_A_VERSION, COWPROBE_VERSION) ||
+	    nla_put_u32(msg, COWPROBE_A_GENL_VERSION, COWPROBE_GENL_VERSION) ||
+	    nla_put_u32(msg, COWPROBE_A_LIMIT_PROCS, max_procs) ||
+	    nla_put_u32(msg, COWPROBE_A_LIMIT_THREADS, max_threads) ||
+	    nla_put_u32(msg, COWPROBE_A_NR_PROCS, atomic_read(&cp_nr_procs)) ||
+	    nla_put_u32(msg, COWPROBE_A_NR_THREADS, atomic_read(&cp_nr_threads)) ||
+	    nla_put_u64_64bit(msg, COWPROBE_A_REFUSED_PROCS,
+			      atomic64_read(&cp_refused_procs), COWPROBE_A_PAD) ||
+	    nla_put_u64_64bit(msg, COWPROBE_A_REFUSED_THREADS,
+			      atomic64_read(&cp_refused_threads), COWPROBE_A_PAD))
+		goto err_free;
+
+	probes = nla_nest_start(msg, COWPROBE_A_PROBES);
+	if (!probes)
+		goto err_free;
+	for (i = 0; i < cp_probes_count(); i++) {
+		cp_probe_info(i, &pi);
+		probe = nla_nest_start(msg, COWPROBE_A_PROBE);
+		if (!probe ||
+		    nla_put_string(msg, COWPROBE_PROBE_A_NAME, pi.name) ||
+		    nla_put_string(msg, COWPROBE_PROBE_A_SYMBOL, pi.symbol) ||
+		    nla_put_u32(msg, COWPROBE_PROBE_A_STATE, pi.state) ||
+		    nla_put_s32(msg, COWPROBE_PROBE_A_ERROR, pi.error) ||
+		    nla_put_u64_64bit(msg, COWPROBE_PROBE_A_NMISSED, pi.nmissed,
+				      COWPROBE_PROBE_A_PAD) ||
+		    nla_put_u64_64bit(msg, COWPROBE_PROBE_A_HITS, pi.hits,
+				      COWPROBE_PROBE_A_PAD))
+			goto err_free;
+		nla_nest_end(msg, probe);
+	}
+	nla_nest_end(msg, probes);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int cp_nl_watch(struct sk_buff *skb, struct genl_info *info)
+{
+	struct task_struct *task;
+	struct pid *pid;
+	u32 flags = 0;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, COWPROBE_A_PID))
+		return -EINVAL;
+	if (info->attrs[COWPROBE_A_WATCH_FLAGS])
+		flags = nla_get_u32(info->attrs[COWPROBE_A_WATCH_FLAGS]);
+
+	pid = find_get_pid(nla_get_u32(info->attrs[COWPROBE_A_PID]));
+	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!task) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COWPROBE_A_PID],
+				    "no such process");
+		return -ESRCH;
+	}
+	err = cp_watch(task, flags, info->extack);
+	put_task_struct(task);
+	return err;
+}
+
+static int cp_nl_unwatch(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, COWPROBE_A_PID))
+		return -EINVAL;
+	return cp_unwatch(nla_get_u32(info->attrs[COWPROBE_A_PID]), info->extack);
+}
+
+static int cp_nl_reset(struct sk_buff *skb, struct genl_info *info)
+{
+	pid_t tgid = 0;
+
+	if (info->attrs[COWPROBE_A_PID])
+		tgid = nla_get_u32(info->attrs[COWPROBE_A_PID]);
+	return cp_reset(tgid, info->extack);
+}
+
+static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
+{
+	size_t size = NLMSG_GOODSIZE;
+	struct sk_buff *msg;
+	struct cp_proc *p;
+	pid_t tgid;
+	void *hdr;
+	int tries;
+
+	if (GENL_REQ_ATTR_CHECK(info, COWPROBE_A_PID))
+		return -EINVAL;
+	tgid = nla_get_u32(info->attrs[COWPROBE_A_PID]);
+
+	/* the thread list may grow between sizing and filling: retry */
+	for (tries = 0; tries < 4; tries++, size *= 4) {
+		msg = genlmsg_new(size, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+		hdr = genlmsg_put_reply(msg, info, &cp_family, 0,
+					COWPROBE_CMD_GET);
+		if (!hdr) {
+			nlmsg_free(msg);
+			return -EMSGSIZE;
+		}
+		spin_lock(&cp_lock);
+		p = cp_proc_lookup(tgid);
+		if (!p) {
+			spin_unlock(&cp_lock);
+			nlmsg_free(msg);
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[COWPROBE_A_PID],
+					    "process is not tracked");
+			return -ENOENT;
+		}
+		if (!cp_put_proc(msg, p, true)) {
+			spin_unlock(&cp_lock);
+			genlmsg_end(msg, hdr);
+			return genlmsg_reply(msg, info);
+		}
+		size = max_t(size_t, size, (p->live_threads + 4) * 128);
+		spin_unlock(&cp_lock);
+		nlmsg_free(msg);
+	}
+	NL_SET_ERR_MSG_MOD(info->extack, "record too large for one message");
+	return -EMSGSIZE;
+}
+
+/* cb->args: [0] hash bucket, [1] position in it, [2] root filter */
+static int cp_nl_get_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = cp_genl_dump_attrs(cb);
+
+	if (attrs[COWPROBE_A_ROOT])
+		cb->args[2] = nla_get_u32(attrs[COWPROBE_A_ROOT]);
+	return 0;
+}
+
+static int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int bucket = cb->args[0], pos = cb->args[1];
+	pid_t root = cb->args[2];
+	struct cp_proc *p;
+	void *hdr;
+	int err;
+
+	spin_lock(&cp_lock);
+	cb->seq = cp_generation;
+	for (;;) {
+		unsigned int prev_bucket = bucket, prev_pos = pos;
+
+		p = cp_proc_next(&bucket, &pos);
+		if (!p)
+			break;
+		if (root && p->root != root)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &cp_family, NLM_F_MULTI,
+				  COWPROBE_CMD_GET);
+		if (!hdr)
+			goto full;
+		genl_dump_check_consistent(cb, hdr);
+		err = cp_put_proc(skb, p, true);
+		/* one record alone too large for a message: drop its threads */
+		if (err && skb->len == nlmsg_total_size(0) + GENL_HDRLEN) {
+			genlmsg_cancel(skb, hdr);
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &cp_family,
+					  NLM_F_MULTI, COWPROBE_CMD_GET);
+			err = hdr ? cp_put_proc(skb, p, false) : -EMSGSIZE;
+		}
+		if (err) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+full:
+			bucket = prev_bucket;
+			pos = prev_pos;
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	spin_unlock(&cp_lock);
+	cb->args[0] = bucket;
+	cb->args[1] = pos;
+	return skb->len;
+}
+
+static const struct genl_ops cp_ops[] = {
+	{
+		.cmd = COWPROBE_CMD_STATUS,
+		.doit = cp_nl_status,
+	},
+	{
+		.cmd = COWPROBE_CMD_WATCH,
+		.doit = cp_nl_watch,
+		.policy = cp_watch_policy,
+		.maxattr = COWPROBE_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = COWPROBE_CMD_UNWATCH,
+		.doit = cp_nl_unwatch,
+		.policy = cp_pid_policy,
+		.maxattr = COWPROBE_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = COWPROBE_CMD_GET,
+		.doit = cp_nl_get,
+		.start = cp_nl_get_start,
+		.dumpit = cp_nl_get_dump,
+		.policy = cp_get_policy,
+		.maxattr = COWPROBE_A_MAX,
+	},
+	{
+		.cmd = COWPROBE_CMD_RESET,
+		.doit = cp_nl_reset,
+		.policy = cp_pid_policy,
+		.maxattr = COWPROBE_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family cp_family __ro_after_init = {
+	.name = COWPROBE_GENL_NAME,
+	.version = COWPROBE_GENL_VERSION,
+	.module = THIS_MODULE,
+	.ops = cp_ops,
+	.n_ops = ARRAY_SIZE(cp_ops),
+	.resv_start_op = COWPROBE_CMD_RESET + 1,
+	.parallel_ops = true,
+};
+
+int __init cp_netlink_init(void)
+{
+	return genl_register_family(&cp_family);
+}
+
+void cp_netlink_exit(void)
+{
+	genl_unregister_family(&cp_family);
+}
