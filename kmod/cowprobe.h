@@ -10,16 +10,26 @@
 #include <uapi/linux/cowprobe.h>
 
 struct netlink_ext_ack;
+struct mm_struct;
 
 struct cp_counters {
 	atomic64_t c[__COWPROBE_C_MAX];
 };
 
+struct cp_region {
+	u64 start;
+	u64 end;
+	char name[COWPROBE_REGION_NAME_LEN];
+	struct cp_counters cnt;
+};
+
 /* One per tracked process (thread group); kept after exit until unwatched. */
 struct cp_proc {
 	struct hlist_node node;		/* cp_procs, by tgid */
+	struct hlist_node mm_node;	/* cp_procs_mm, by mm, while it has one */
 	struct list_head threads;	/* cp_thread.sibling, under cp_lock */
 	struct rcu_head rcu;
+	struct mm_struct *mm;		/* compared, never dereferenced */
 	pid_t tgid;
 	pid_t ppid;
 	pid_t root;
@@ -30,13 +40,38 @@ struct cp_proc {
 	u64 exit_ns;
 	char comm[TASK_COMM_LEN];
 	struct cp_counters cnt;
+	unsigned int nr_regions;	/* published with release semantics */
+	struct cp_region regions[];	/* max_regions of them */
 };
 
-/* Outcome of one do_wp_page call, set by the inner probes. */
+/* What the page written in the fault in progress was. */
+enum cp_wp_flag {
+	CP_WP_ZERO = BIT(0),
+	CP_WP_SHARED = BIT(1),
+	CP_WP_KSM = BIT(2),
+	CP_WP_THP = BIT(3),
+	CP_WP_UNSHARE = BIT(4),
+	CP_WP_REMOTE = BIT(5),
+};
+
+/* Outcome of one fault, set by the inner probes. */
 enum cp_outcome {
 	CP_OUT_NONE,
 	CP_OUT_COPY,
 	CP_OUT_REUSE,
+};
+
+/* State of the faults in progress: written only by the thread itself. */
+struct cp_fault {
+	bool in_wp;
+	bool in_hugetlb;
+	bool in_file_write;
+	u8 wp_flags;
+	u8 wp_outcome;
+	u8 hugetlb_outcome;
+	bool file_copy;
+	struct mm_struct *mm;		/* the mm faulted on, for remote faults */
+	unsigned long wp_addr;
 };
 
 /* One per live tracked thread; looked up by task on the fault path. */
@@ -47,11 +82,7 @@ struct cp_thread {
 	struct task_struct *task;
 	struct cp_proc *proc;
 	pid_t pid;
-	/* state of the fault in progress: written only by the task itself */
-	bool in_wp;
-	bool wp_zero;
-	bool wp_shared;
-	u8 wp_outcome;
+	struct cp_fault f;
 	struct cp_counters cnt;
 };
 
@@ -59,10 +90,16 @@ struct cp_thread {
 int cp_track_init(void);
 void cp_track_exit(void);
 struct cp_thread *cp_thread_lookup(struct task_struct *task);
+struct cp_proc *cp_proc_lookup(pid_t tgid);
+struct cp_proc *cp_proc_by_mm(struct mm_struct *mm);
+struct cp_proc *cp_proc_next(unsigned int *bucket, unsigned int *pos);
 int cp_watch(struct task_struct *task, u32 flags, struct netlink_ext_ack *extack);
 int cp_unwatch(pid_t root, struct netlink_ext_ack *extack);
 int cp_reset(pid_t tgid, struct netlink_ext_ack *extack);
-void cp_count(struct cp_thread *t, enum cowprobe_counter c);
+int cp_region_add(pid_t tgid, u64 start, u64 end, const char *name,
+		  struct netlink_ext_ack *extack);
+void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
+		enum cowprobe_counter c);
 
 extern spinlock_t cp_lock;
 extern atomic_t cp_nr_procs;
@@ -72,9 +109,7 @@ extern atomic64_t cp_refused_threads;
 extern unsigned int cp_generation;
 extern unsigned int max_procs;
 extern unsigned int max_threads;
-
-struct cp_proc *cp_proc_lookup(pid_t tgid);
-struct cp_proc *cp_proc_next(unsigned int *bucket, unsigned int *pos);
+extern unsigned int max_regions;
 
 /* probes.c */
 struct cp_probe_info {

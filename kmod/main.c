@@ -12,9 +12,18 @@ unsigned int max_threads = 16384;
 module_param(max_threads, uint, 0444);
 MODULE_PARM_DESC(max_threads, "live threads tracked at once");
 
+unsigned int max_regions = 4;
+module_param(max_regions, uint, 0444);
+MODULE_PARM_DESC(max_regions, "address regions counted apart per process (1-64)");
+
 static int __init cp_init(void)
 {
 	int err;
+
+	if (!max_procs || !max_threads || !max_regions || max_regions > 64) {
+		pr_err("max_procs and max_threads must be positive, max_regions 1 to 64\n");
+		return -EINVAL;
+	}
 
 	err = cp_track_init();
 	if (err)

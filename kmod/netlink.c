@@ -21,6 +21,14 @@ static const struct nla_policy cp_get_policy[COWPROBE_A_MAX + 1] = {
 	[COWPROBE_A_ROOT] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+static const struct nla_policy cp_region_policy[COWPROBE_A_MAX + 1] = {
+	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COWPROBE_A_REGION_START] = { .type = NLA_U64 },
+	[COWPROBE_A_REGION_END] = { .type = NLA_U64 },
+	[COWPROBE_A_REGION_NAME] = { .type = NLA_NUL_STRING,
+				     .len = COWPROBE_REGION_NAME_LEN - 1 },
+};
+
 static int cp_put_counters(struct sk_buff *skb, const struct cp_counters *cnt)
 {
 	struct nlattr *nest;
@@ -61,6 +69,36 @@ static int cp_put_threads(struct sk_buff *skb, const struct cp_proc *p)
 	return 0;
 }
 
+static int cp_put_regions(struct sk_buff *skb, const struct cp_proc *p)
+{
+	struct nlattr *regions, *region;
+	unsigned int i;
+
+	if (!p->nr_regions)
+		return 0;
+	regions = nla_nest_start(skb, COWPROBE_A_REGIONS);
+	if (!regions)
+		return -EMSGSIZE;
+	for (i = 0; i < p->nr_regions; i++) {
+		const struct cp_region *r = &p->regions[i];
+
+		region = nla_nest_start(skb, COWPROBE_A_REGION);
+		if (!region ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_REGION_START, r->start,
+				      COWPROBE_A_PAD) ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_REGION_END, r->end,
+				      COWPROBE_A_PAD) ||
+		    nla_put_string(skb, COWPROBE_A_REGION_NAME, r->name) ||
+		    cp_put_counters(skb, &r->cnt)) {
+			nla_nest_cancel(skb, regions);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, region);
+	}
+	nla_nest_end(skb, regions);
+	return 0;
+}
+
 /* Called with cp_lock held. */
 static int cp_put_proc(struct sk_buff *skb, const struct cp_proc *p,
 		       bool threads)
@@ -77,7 +115,7 @@ static int cp_put_proc(struct sk_buff *skb, const struct cp_proc *p,
 			      COWPROBE_A_PAD) ||
 	    nla_put_u64_64bit(skb, COWPROBE_A_EXIT_NS, p->exit_ns,
 			      COWPROBE_A_PAD) ||
-	    cp_put_counters(skb, &p->cnt))
+	    cp_put_counters(skb, &p->cnt) || cp_put_regions(skb, p))
 		return -EMSGSIZE;
 	if (threads && cp_put_threads(skb, p))
 		return -EMSGSIZE;
@@ -102,6 +140,7 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, COWPROBE_A_GENL_VERSION, COWPROBE_GENL_VERSION) ||
 	    nla_put_u32(msg, COWPROBE_A_LIMIT_PROCS, max_procs) ||
 	    nla_put_u32(msg, COWPROBE_A_LIMIT_THREADS, max_threads) ||
+	    nla_put_u32(msg, COWPROBE_A_LIMIT_REGIONS, max_regions) ||
 	    nla_put_u32(msg, COWPROBE_A_NR_PROCS, atomic_read(&cp_nr_procs)) ||
 	    nla_put_u32(msg, COWPROBE_A_NR_THREADS, atomic_read(&cp_nr_threads)) ||
 	    nla_put_u64_64bit(msg, COWPROBE_A_REFUSED_PROCS,
@@ -176,6 +215,29 @@ static int cp_nl_reset(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[COWPROBE_A_PID])
 		tgid = nla_get_u32(info->attrs[COWPROBE_A_PID]);
 	return cp_reset(tgid, info->extack);
+}
+
+static int cp_nl_region_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	const char *name = "";
+	u64 start, end;
+
+	if (GENL_REQ_ATTR_CHECK(info, COWPROBE_A_PID) ||
+	    GENL_REQ_ATTR_CHECK(info, COWPROBE_A_REGION_START) ||
+	    GENL_REQ_ATTR_CHECK(info, COWPROBE_A_REGION_END))
+		return -EINVAL;
+	start = nla_get_u64(attrs[COWPROBE_A_REGION_START]);
+	end = nla_get_u64(attrs[COWPROBE_A_REGION_END]);
+	if (start >= end) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[COWPROBE_A_REGION_END],
+				    "region end must lie above its start");
+		return -EINVAL;
+	}
+	if (attrs[COWPROBE_A_REGION_NAME])
+		name = nla_data(attrs[COWPROBE_A_REGION_NAME]);
+	return cp_region_add(nla_get_u32(attrs[COWPROBE_A_PID]), start, end,
+			     name, info->extack);
 }
 
 static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
@@ -318,6 +380,13 @@ static const struct genl_ops cp_ops[] = {
 		.maxattr = COWPROBE_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = COWPROBE_CMD_REGION_ADD,
+		.doit = cp_nl_region_add,
+		.policy = cp_region_policy,
+		.maxattr = COWPROBE_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 static struct genl_family cp_family __ro_after_init = {
@@ -326,7 +395,7 @@ static struct genl_family cp_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = cp_ops,
 	.n_ops = ARRAY_SIZE(cp_ops),
-	.resv_start_op = COWPROBE_CMD_RESET + 1,
+	.resv_start_op = COWPROBE_CMD_REGION_ADD + 1,
 	.parallel_ops = true,
 };
 

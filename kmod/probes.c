@@ -1,161 +1,422 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Probes on the copy-on-write fault path. A kretprobe on do_wp_page marks the
+ * Probes on the copy-on-write fault paths. A kretprobe on do_wp_page marks the
  * tracked thread as inside a write-protect fault; probes on the functions it
  * calls record how the fault ended; the return handler counts exactly one
- * outcome per fault. No symbol name works on every kernel (wp_page_copy is
- * inlined from 6.12 on), so each role has candidate names, suffixed variants
+ * outcome per fault. Huge-PMD, hugetlb and private-file faults have probes of
+ * their own. No symbol name works on every kernel (wp_page_copy is inlined
+ * from 6.12 on), so each role has candidate names, compiler-suffixed variants
  * are tried, and a module parameter can name the symbol instead.
  */
+#include <linux/huge_mm.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/page-flags.h>
 #include <linux/percpu.h>
 #include <linux/pgtable.h>
+#include "compat.h"
 #include "cowprobe.h"
 
 #define CP_SYM_LEN 128
 
-static char sym_wp[CP_SYM_LEN];
-module_param_string(probe_do_wp_page, sym_wp, sizeof(sym_wp), 0444);
-MODULE_PARM_DESC(probe_do_wp_page, "symbol for the do_wp_page kretprobe (default: resolved)");
-
-static char sym_rmap[CP_SYM_LEN];
-module_param_string(probe_new_anon_rmap, sym_rmap, sizeof(sym_rmap), 0444);
-MODULE_PARM_DESC(probe_new_anon_rmap,
-		 "symbol adding the rmap of a new anonymous page (default: resolved)");
-
-static char sym_reuse[CP_SYM_LEN];
-module_param_string(probe_wp_page_reuse, sym_reuse, sizeof(sym_reuse), 0444);
-MODULE_PARM_DESC(probe_wp_page_reuse, "symbol for the reuse kprobe (default: resolved)");
-
 static int maxactive = 256;
 module_param(maxactive, int, 0444);
 MODULE_PARM_DESC(maxactive,
-		 "do_wp_page calls of tracked tasks in flight at once (kretprobe instances)");
+		 "faults of tracked tasks in flight at once, per kretprobe");
 
 enum cp_role {
 	CP_PROBE_WP,
 	CP_PROBE_RMAP,
 	CP_PROBE_REUSE,
+	CP_PROBE_HUGE_PMD,
+	CP_PROBE_HUGETLB,
+	CP_PROBE_HUGETLB_RMAP,
+	CP_PROBE_MM_FAULT,
 	CP_NR_PROBES,
 };
 
 static DEFINE_PER_CPU(u64, cp_hits[CP_NR_PROBES]);
 
+static unsigned long cp_arg(struct pt_regs *regs, unsigned int n)
+{
+	return regs_get_kernel_argument(regs, n);
+}
+
+/* Source-page attributes, read racily: they only label the fault. */
+static u8 cp_page_flags(pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+	struct page *page;
+	u8 flags = 0;
+
+	if (is_zero_pfn(pfn))
+		return CP_WP_ZERO;
+	if (!pfn_valid(pfn))
+		return 0;
+	page = pfn_to_page(pfn);
+	if (PageKsm(page))
+		flags |= CP_WP_KSM;
+	if (PageCompound(page))
+		flags |= CP_WP_THP;
+	return flags;
+}
+
 static int cp_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
+	struct vm_fault *vmf = (struct vm_fault *)cp_arg(regs, 0);
+	struct mm_struct *mm = vmf->vma->vm_mm;
 	struct cp_thread *t;
+	struct cp_proc *owner;
 	int ret = 1;
 
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
-	/* faults on another process's memory (GUP, ptrace) are not ours */
-	if (t && vmf->vma->vm_mm == current->mm) {
-		t->in_wp = true;
-		t->wp_outcome = CP_OUT_NONE;
-		t->wp_zero = is_zero_pfn(pte_pfn(vmf->orig_pte));
-		t->wp_shared = vmf->vma->vm_flags & VM_SHARED;
-		this_cpu_inc(cp_hits[CP_PROBE_WP]);
-		ret = 0;
+	if (!t) {
+		/* an untracked task writing into a tracked process: outcome unseen */
+		owner = mm != current->mm ? cp_proc_by_mm(mm) : NULL;
+		if (owner) {
+			cp_account(NULL, owner, vmf->address, COWPROBE_C_WP_FAULTS);
+			cp_account(NULL, owner, vmf->address, COWPROBE_C_OTHER);
+			cp_account(NULL, owner, vmf->address,
+				   COWPROBE_C_REMOTE_WP_FAULTS);
+		}
+		goto out;
 	}
+	t->f.in_wp = true;
+	t->f.wp_outcome = CP_OUT_NONE;
+	t->f.wp_addr = vmf->address;
+	t->f.mm = mm;
+	t->f.wp_flags = cp_page_flags(vmf->orig_pte);
+	if (vmf->vma->vm_flags & VM_SHARED)
+		t->f.wp_flags |= CP_WP_SHARED;
+	if (vmf->flags & FAULT_FLAG_UNSHARE)
+		t->f.wp_flags |= CP_WP_UNSHARE;
+	if (mm != current->mm)
+		t->f.wp_flags |= CP_WP_REMOTE;
+	this_cpu_inc(cp_hits[CP_PROBE_WP]);
+	ret = 0;
+out:
 	rcu_read_unlock();
 	return ret;
+}
+
+static enum cowprobe_counter cp_wp_class(const struct cp_fault *f)
+{
+	if (f->wp_flags & CP_WP_SHARED)
+		return f->wp_outcome == CP_OUT_COPY ? COWPROBE_C_COPIES :
+						      COWPROBE_C_SHARED_WRITES;
+	switch (f->wp_outcome) {
+	case CP_OUT_COPY:
+		if (f->wp_flags & CP_WP_ZERO)
+			return COWPROBE_C_ZERO_FILLS;
+		if (f->wp_flags & CP_WP_UNSHARE)
+			return COWPROBE_C_UNSHARE_COPIES;
+		return COWPROBE_C_COPIES;
+	case CP_OUT_REUSE:
+		return COWPROBE_C_REUSES;
+	default:
+		return COWPROBE_C_OTHER;
+	}
 }
 
 static int cp_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	enum cowprobe_counter c;
 	struct cp_thread *t;
+	struct cp_proc *owner;
+	struct cp_fault *f;
 
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
-	if (t && t->in_wp) {
-		t->in_wp = false;
-		switch (t->wp_outcome) {
-		case CP_OUT_COPY:
-			c = t->wp_zero ? COWPROBE_C_ZERO_FILLS : COWPROBE_C_COPIES;
-			break;
-		case CP_OUT_REUSE:
-			c = t->wp_shared ? COWPROBE_C_SHARED_WRITES : COWPROBE_C_REUSES;
-			break;
-		default:
-			c = t->wp_shared ? COWPROBE_C_SHARED_WRITES : COWPROBE_C_OTHER;
-			break;
-		}
-		cp_count(t, COWPROBE_C_WP_FAULTS);
-		cp_count(t, c);
+	if (!t || !t->f.in_wp)
+		goto out;
+	f = &t->f;
+	f->in_wp = false;
+	/* look the owner up again: it may have been unwatched while we slept */
+	owner = f->wp_flags & CP_WP_REMOTE ? cp_proc_by_mm(f->mm) : t->proc;
+	if (!owner)
+		goto out;
+	c = cp_wp_class(f);
+	cp_account(t, owner, f->wp_addr, COWPROBE_C_WP_FAULTS);
+	cp_account(t, owner, f->wp_addr, c);
+	if (c == COWPROBE_C_COPIES || c == COWPROBE_C_UNSHARE_COPIES) {
+		if (f->wp_flags & CP_WP_KSM)
+			cp_account(t, owner, f->wp_addr, COWPROBE_C_KSM_COPIES);
+		if (f->wp_flags & CP_WP_THP)
+			cp_account(t, owner, f->wp_addr, COWPROBE_C_THP_COPIES);
 	}
+	if (f->wp_flags & CP_WP_REMOTE) {
+		cp_account(t, owner, f->wp_addr, COWPROBE_C_REMOTE_WP_FAULTS);
+		if (c == COWPROBE_C_COPIES)
+			cp_account(t, owner, f->wp_addr,
+				   COWPROBE_C_REMOTE_COPIES);
+	}
+out:
 	rcu_read_unlock();
 	return 0;
 }
 
-static void cp_set_outcome(enum cp_role role, enum cp_outcome outcome)
+static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct cp_thread *t;
 
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
-	if (t && t->in_wp) {
-		t->wp_outcome = outcome;
-		this_cpu_inc(cp_hits[role]);
+	if (t && t->f.in_wp) {
+		t->f.wp_outcome = CP_OUT_COPY;
+		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
+	} else if (t && t->f.in_file_write) {
+		t->f.file_copy = true;
+		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
 	}
 	rcu_read_unlock();
-}
-
-static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
-{
-	cp_set_outcome(CP_PROBE_RMAP, CP_OUT_COPY);
 	return 0;
 }
 
 static int cp_reuse_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	cp_set_outcome(CP_PROBE_REUSE, CP_OUT_REUSE);
+	struct cp_thread *t;
+
+	rcu_read_lock();
+	t = cp_thread_lookup(current);
+	if (t && t->f.in_wp) {
+		t->f.wp_outcome = CP_OUT_REUSE;
+		this_cpu_inc(cp_hits[CP_PROBE_REUSE]);
+	}
+	rcu_read_unlock();
 	return 0;
 }
 
-static struct kretprobe cp_wp_krp;
-static struct kprobe cp_rmap_kp, cp_reuse_kp;
+/* A tracked thread faulting on its own memory: its thread and process. */
+static struct cp_thread *cp_local(struct mm_struct *mm)
+{
+	struct cp_thread *t = cp_thread_lookup(current);
+
+	return t && mm == current->mm ? t : NULL;
+}
+
+struct cp_huge_data {
+	unsigned long addr;
+};
+
+static int cp_huge_pmd_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (struct vm_fault *)cp_arg(regs, 0);
+	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
+	int ret = 1;
+
+	rcu_read_lock();
+	if (cp_local(vmf->vma->vm_mm)) {
+		d->addr = vmf->address;
+		this_cpu_inc(cp_hits[CP_PROBE_HUGE_PMD]);
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static int cp_huge_pmd_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
+	vm_fault_t ret = regs_return_value(regs);
+	struct cp_thread *t;
+
+	rcu_read_lock();
+	t = cp_thread_lookup(current);
+	if (t) {
+		cp_account(t, t->proc, d->addr, COWPROBE_C_THP_WP_FAULTS);
+		if (ret & VM_FAULT_FALLBACK)
+			cp_account(t, t->proc, d->addr, COWPROBE_C_THP_FALLBACKS);
+		else if (!(ret & VM_FAULT_ERROR))
+			cp_account(t, t->proc, d->addr, COWPROBE_C_THP_REUSES);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+/* hugetlb_wp(folio?, vmf) changed shape over time: find the vmf or address */
+static int cp_hugetlb_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
+	struct cp_thread *t;
+	int ret = 1;
+
+	rcu_read_lock();
+	t = cp_thread_lookup(current);
+	if (t && !t->f.in_wp) {
+		t->f.in_hugetlb = true;
+		t->f.hugetlb_outcome = CP_OUT_NONE;
+		d->addr = cp_hugetlb_fault_address(regs);
+		this_cpu_inc(cp_hits[CP_PROBE_HUGETLB]);
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static int cp_hugetlb_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
+	vm_fault_t ret = regs_return_value(regs);
+	struct cp_thread *t;
+
+	rcu_read_lock();
+	t = cp_thread_lookup(current);
+	if (t && t->f.in_hugetlb) {
+		t->f.in_hugetlb = false;
+		cp_account(t, t->proc, d->addr, COWPROBE_C_HUGETLB_WP_FAULTS);
+		if (t->f.hugetlb_outcome == CP_OUT_COPY)
+			cp_account(t, t->proc, d->addr, COWPROBE_C_HUGETLB_COPIES);
+		else if (!(ret & VM_FAULT_ERROR))
+			cp_account(t, t->proc, d->addr, COWPROBE_C_HUGETLB_REUSES);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+static int cp_hugetlb_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct cp_thread *t;
+
+	rcu_read_lock();
+	t = cp_thread_lookup(current);
+	if (t && t->f.in_hugetlb) {
+		t->f.hugetlb_outcome = CP_OUT_COPY;
+		this_cpu_inc(cp_hits[CP_PROBE_HUGETLB_RMAP]);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+/*
+ * handle_mm_fault(vma, address, flags, regs): only writes to private file
+ * mappings are followed, to see do_cow_fault (inlined everywhere) copy a
+ * file page into a new anonymous page.
+ */
+static int cp_mm_fault_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_area_struct *vma = (struct vm_area_struct *)cp_arg(regs, 0);
+	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
+	unsigned int flags = cp_arg(regs, 2);
+	struct cp_thread *t;
+	int ret = 1;
+
+	if (!vma->vm_file || (vma->vm_flags & VM_SHARED) ||
+	    !(flags & FAULT_FLAG_WRITE))
+		return 1;
+	rcu_read_lock();
+	t = cp_local(vma->vm_mm);
+	if (t) {
+		t->f.in_file_write = true;
+		t->f.file_copy = false;
+		d->addr = cp_arg(regs, 1) & PAGE_MASK;
+		this_cpu_inc(cp_hits[CP_PROBE_MM_FAULT]);
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static int cp_mm_fault_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
+	struct cp_thread *t;
+
+	rcu_read_lock();
+	t = cp_thread_lookup(current);
+	if (t && t->f.in_file_write) {
+		t->f.in_file_write = false;
+		if (t->f.file_copy)
+			cp_account(t, t->proc, d->addr, COWPROBE_C_FILE_COPIES);
+	}
+	rcu_read_unlock();
+	return 0;
+}
 
 struct cp_probe {
 	const char *name;
 	const char *const *candidates;
-	char *override;
 	bool essential;
+	/* a kprobe, or a kretprobe when handler is set */
 	kprobe_pre_handler_t pre_handler;
-	struct kprobe *kp;		/* the kprobe, or the kretprobe's */
-	struct kretprobe *krp;
+	kretprobe_handler_t entry_handler;
+	kretprobe_handler_t handler;
+	size_t data_size;
+	union {
+		struct kprobe kp;
+		struct kretprobe krp;
+	};
+	char override[CP_SYM_LEN];
 	char symbol[CP_SYM_LEN];
 	int error;
 	bool active;
 };
 
-static const char *const cp_wp_names[] = { "do_wp_page", NULL };
-static const char *const cp_rmap_names[] = {
-	"folio_add_new_anon_rmap", "page_add_new_anon_rmap", NULL
-};
-
-static const char *const cp_reuse_names[] = { "wp_page_reuse", NULL };
+#define CP_NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static struct cp_probe cp_probes[CP_NR_PROBES] = {
 	[CP_PROBE_WP] = {
-		.name = "do_wp_page", .candidates = cp_wp_names,
-		.override = sym_wp, .essential = true,
-		.kp = &cp_wp_krp.kp, .krp = &cp_wp_krp,
+		.name = "do_wp_page", .essential = true,
+		.candidates = CP_NAMES("do_wp_page"),
+		.entry_handler = cp_wp_entry, .handler = cp_wp_return,
 	},
 	[CP_PROBE_RMAP] = {
-		.name = "new_anon_rmap", .candidates = cp_rmap_names,
-		.override = sym_rmap, .essential = true,
-		.pre_handler = cp_rmap_pre, .kp = &cp_rmap_kp,
+		.name = "new_anon_rmap", .essential = true,
+		.candidates = CP_NAMES("folio_add_new_anon_rmap",
+				       "page_add_new_anon_rmap"),
+		.pre_handler = cp_rmap_pre,
 	},
 	[CP_PROBE_REUSE] = {
-		.name = "wp_page_reuse", .candidates = cp_reuse_names,
-		.override = sym_reuse,
-		.pre_handler = cp_reuse_pre, .kp = &cp_reuse_kp,
+		.name = "wp_page_reuse",
+		.candidates = CP_NAMES("wp_page_reuse"),
+		.pre_handler = cp_reuse_pre,
+	},
+	[CP_PROBE_HUGE_PMD] = {
+		.name = "huge_pmd_wp",
+		.candidates = CP_NAMES("do_huge_pmd_wp_page"),
+		.entry_handler = cp_huge_pmd_entry,
+		.handler = cp_huge_pmd_return,
+		.data_size = sizeof(struct cp_huge_data),
+	},
+	[CP_PROBE_HUGETLB] = {
+		.name = "hugetlb_wp",
+		.candidates = CP_NAMES("hugetlb_wp", "hugetlb_cow"),
+		.entry_handler = cp_hugetlb_entry,
+		.handler = cp_hugetlb_return,
+		.data_size = sizeof(struct cp_huge_data),
+	},
+	[CP_PROBE_HUGETLB_RMAP] = {
+		.name = "hugetlb_new_anon_rmap",
+		.candidates = CP_NAMES("hugetlb_add_new_anon_rmap",
+				       "hugepage_add_new_anon_rmap"),
+		.pre_handler = cp_hugetlb_rmap_pre,
+	},
+	[CP_PROBE_MM_FAULT] = {
+		.name = "handle_mm_fault",
+		.candidates = CP_NAMES("handle_mm_fault"),
+		.entry_handler = cp_mm_fault_entry,
+		.handler = cp_mm_fault_return,
+		.data_size = sizeof(struct cp_huge_data),
 	},
 };
+
+module_param_string(probe_do_wp_page, cp_probes[CP_PROBE_WP].override,
+		    CP_SYM_LEN, 0444);
+MODULE_PARM_DESC(probe_do_wp_page, "symbol for the do_wp_page kretprobe");
+module_param_string(probe_new_anon_rmap, cp_probes[CP_PROBE_RMAP].override,
+		    CP_SYM_LEN, 0444);
+MODULE_PARM_DESC(probe_new_anon_rmap,
+		 "symbol adding the rmap of a new anonymous page");
+module_param_string(probe_wp_page_reuse, cp_probes[CP_PROBE_REUSE].override,
+		    CP_SYM_LEN, 0444);
+MODULE_PARM_DESC(probe_wp_page_reuse, "symbol for the reuse kprobe");
+module_param_string(probe_huge_pmd_wp, cp_probes[CP_PROBE_HUGE_PMD].override,
+		    CP_SYM_LEN, 0444);
+MODULE_PARM_DESC(probe_huge_pmd_wp, "symbol for the huge-PMD write fault");
+module_param_string(probe_hugetlb_wp, cp_probes[CP_PROBE_HUGETLB].override,
+		    CP_SYM_LEN, 0444);
+MODULE_PARM_DESC(probe_hugetlb_wp, "symbol for the hugetlb write fault");
 
 /* GCC clones keep the name with a suffix; kallsyms lists them as such. */
 static const char *const cp_suffixes[] = {
@@ -168,20 +429,21 @@ static int cp_probe_try(struct cp_probe *p, const char *symbol)
 
 	strscpy(p->symbol, symbol, sizeof(p->symbol));
 	/* a failed registration may leave state behind: start from scratch */
-	if (p->krp) {
-		*p->krp = (struct kretprobe) {
-			.entry_handler = cp_wp_entry,
-			.handler = cp_wp_return,
+	if (p->handler) {
+		p->krp = (struct kretprobe) {
+			.entry_handler = p->entry_handler,
+			.handler = p->handler,
+			.data_size = p->data_size,
 			.maxactive = maxactive,
 			.kp.symbol_name = p->symbol,
 		};
-		err = register_kretprobe(p->krp);
+		err = register_kretprobe(&p->krp);
 	} else {
-		*p->kp = (struct kprobe) {
+		p->kp = (struct kprobe) {
 			.pre_handler = p->pre_handler,
 			.symbol_name = p->symbol,
 		};
-		err = register_kprobe(p->kp);
+		err = register_kprobe(&p->kp);
 	}
 	p->error = err;
 	return err;
@@ -212,10 +474,10 @@ static void cp_probe_remove(struct cp_probe *p)
 {
 	if (!p->active)
 		return;
-	if (p->krp)
-		unregister_kretprobe(p->krp);
+	if (p->handler)
+		unregister_kretprobe(&p->krp);
 	else
-		unregister_kprobe(p->kp);
+		unregister_kprobe(&p->kp);
 	p->active = false;
 }
 
@@ -241,7 +503,7 @@ int cp_probes_init(void)
 			       p->name, p->symbol, err);
 			goto err_remove;
 		}
-		pr_warn("probe %s not placed (symbol %s: %d); its class is not counted\n",
+		pr_info("probe %s not placed (symbol %s: %d); its class is not counted\n",
 			p->name, p->symbol, err);
 	}
 	return 0;
@@ -274,9 +536,11 @@ void cp_probe_info(unsigned int i, struct cp_probe_info *info)
 	info->symbol = p->symbol;
 	info->state = p->active ? COWPROBE_PROBE_ACTIVE : COWPROBE_PROBE_ABSENT;
 	info->error = p->active ? 0 : p->error;
-	info->nmissed = p->kp->nmissed;
-	if (p->krp)
-		info->nmissed += p->krp->nmissed;
+	info->nmissed = 0;
+	if (p->active && p->handler)
+		info->nmissed = p->krp.nmissed + p->krp.kp.nmissed;
+	else if (p->active)
+		info->nmissed = p->kp.nmissed;
 	info->hits = 0;
 	for_each_possible_cpu(cpu)
 		info->hits += per_cpu(cp_hits[i], cpu);

@@ -16,6 +16,7 @@
 DEFINE_SPINLOCK(cp_lock);
 static DEFINE_HASHTABLE(cp_threads, 12);
 static DEFINE_HASHTABLE(cp_procs, 10);
+static DEFINE_HASHTABLE(cp_procs_mm, 10);
 
 atomic_t cp_nr_procs = ATOMIC_INIT(0);
 atomic_t cp_nr_threads = ATOMIC_INIT(0);
@@ -43,6 +44,26 @@ struct cp_proc *cp_proc_lookup(pid_t tgid)
 	return NULL;
 }
 
+struct cp_proc *cp_proc_by_mm(struct mm_struct *mm)
+{
+	struct cp_proc *p;
+
+	hash_for_each_possible_rcu(cp_procs_mm, p, mm_node, (unsigned long)mm)
+		if (p->mm == mm)
+			return p;
+	return NULL;
+}
+
+static void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm)
+{
+	lockdep_assert_held(&cp_lock);
+	if (p->mm)
+		hash_del_rcu(&p->mm_node);
+	p->mm = mm;
+	if (mm)
+		hash_add_rcu(cp_procs_mm, &p->mm_node, (unsigned long)mm);
+}
+
 /* Walks every process record; the caller holds cp_lock between calls. */
 struct cp_proc *cp_proc_next(unsigned int *bucket, unsigned int *pos)
 {
@@ -61,31 +82,60 @@ struct cp_proc *cp_proc_next(unsigned int *bucket, unsigned int *pos)
 	return NULL;
 }
 
-void cp_count(struct cp_thread *t, enum cowprobe_counter c)
+/*
+ * Count one event of class c at addr for the process that owns the memory
+ * (t->proc, or the target of a remote fault) and, when local, for the thread.
+ * Runs in probe handlers under RCU: no locks, no allocation.
+ */
+void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
+		enum cowprobe_counter c)
 {
-	atomic64_inc(&t->cnt.c[c]);
-	atomic64_inc(&t->proc->cnt.c[c]);
+	unsigned int i, n;
+
+	if (t && t->proc == owner)
+		atomic64_inc(&t->cnt.c[c]);
+	atomic64_inc(&owner->cnt.c[c]);
+	/* pairs with the release in cp_region_add: entries below n are set */
+	n = smp_load_acquire(&owner->nr_regions);
+	for (i = 0; i < n; i++) {
+		struct cp_region *r = &owner->regions[i];
+
+		if (addr >= r->start && addr < r->end)
+			atomic64_inc(&r->cnt.c[c]);
+	}
 }
 
-static struct cp_proc *cp_proc_new(struct task_struct *leader, pid_t ppid,
-				   pid_t root, u32 flags)
+static struct cp_proc *cp_proc_new(struct task_struct *leader,
+				   struct cp_proc *parent, pid_t ppid, u32 flags)
 {
 	struct cp_proc *p;
+	unsigned int i;
 
 	lockdep_assert_held(&cp_lock);
 	if (atomic_inc_return(&cp_nr_procs) > max_procs)
 		goto refused;
-	p = kzalloc(sizeof(*p), GFP_ATOMIC | __GFP_NOWARN);
+	p = kzalloc(struct_size(p, regions, max_regions),
+		    GFP_ATOMIC | __GFP_NOWARN);
 	if (!p)
 		goto refused;
+	if (parent) {
+		for (i = 0; i < parent->nr_regions; i++) {
+			p->regions[i].start = parent->regions[i].start;
+			p->regions[i].end = parent->regions[i].end;
+			memcpy(p->regions[i].name, parent->regions[i].name,
+			       sizeof(p->regions[i].name));
+		}
+		p->nr_regions = parent->nr_regions;
+	}
 	INIT_LIST_HEAD(&p->threads);
 	p->tgid = task_tgid_nr(leader);
 	p->ppid = ppid;
-	p->root = root ? root : p->tgid;
+	p->root = parent ? parent->root : p->tgid;
 	p->flags = flags;
 	p->start_ns = ktime_get_ns();
 	strscpy(p->comm, leader->comm, sizeof(p->comm));
 	hash_add_rcu(cp_procs, &p->node, p->tgid);
+	cp_proc_set_mm(p, leader->mm);
 	cp_generation++;
 	return p;
 
@@ -133,6 +183,7 @@ static void cp_thread_del(struct cp_thread *t)
 	if (--p->live_threads == 0) {
 		p->flags |= COWPROBE_PROC_F_EXITED;
 		p->exit_ns = ktime_get_ns();
+		cp_proc_set_mm(p, NULL);
 	}
 	atomic_dec(&cp_nr_threads);
 	cp_generation++;
@@ -146,6 +197,7 @@ static void cp_proc_del(struct cp_proc *p)
 	lockdep_assert_held(&cp_lock);
 	list_for_each_entry_safe(t, tmp, &p->threads, sibling)
 		cp_thread_del(t);
+	cp_proc_set_mm(p, NULL);
 	hash_del_rcu(&p->node);
 	atomic_dec(&cp_nr_procs);
 	cp_generation++;
@@ -180,7 +232,7 @@ static void cp_on_fork(void *data, struct task_struct *parent,
 	if (!same_thread_group(parent, child)) {
 		if (!(p->flags & COWPROBE_PROC_F_FOLLOW))
 			goto out;
-		p = cp_proc_new(child, p->tgid, p->root, COWPROBE_PROC_F_FOLLOW);
+		p = cp_proc_new(child, p, p->tgid, COWPROBE_PROC_F_FOLLOW);
 		if (!p)
 			goto out;
 	}
@@ -216,8 +268,10 @@ static void cp_on_exec(void *data, struct task_struct *task, pid_t old_pid,
 
 	spin_lock(&cp_lock);
 	t = cp_thread_lookup(task);
-	if (t)
+	if (t) {
 		strscpy(t->proc->comm, task->comm, sizeof(t->proc->comm));
+		cp_proc_set_mm(t->proc, task->mm);
+	}
 	spin_unlock(&cp_lock);
 }
 
@@ -236,7 +290,7 @@ int cp_watch(struct task_struct *task, u32 flags, struct netlink_ext_ack *extack
 	}
 	rcu_read_lock();
 	ppid = task_tgid_nr(rcu_dereference(leader->real_parent));
-	p = cp_proc_new(leader, ppid, 0,
+	p = cp_proc_new(leader, NULL, ppid,
 			flags & COWPROBE_WATCH_F_CHILDREN ?
 			COWPROBE_PROC_F_FOLLOW : 0);
 	if (!p) {
@@ -300,9 +354,13 @@ int cp_reset(pid_t tgid, struct netlink_ext_ack *extack)
 
 	spin_lock(&cp_lock);
 	hash_for_each(cp_procs, bkt, p, node) {
+		unsigned int i;
+
 		if (tgid && p->tgid != tgid)
 			continue;
 		cp_counters_zero(&p->cnt);
+		for (i = 0; i < p->nr_regions; i++)
+			cp_counters_zero(&p->regions[i].cnt);
 		list_for_each_entry(t, &p->threads, sibling)
 			cp_counters_zero(&t->cnt);
 		found++;
@@ -313,6 +371,38 @@ int cp_reset(pid_t tgid, struct netlink_ext_ack *extack)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int cp_region_add(pid_t tgid, u64 start, u64 end, const char *name,
+		  struct netlink_ext_ack *extack)
+{
+	struct cp_region *r;
+	struct cp_proc *p;
+	int err = 0;
+
+	spin_lock(&cp_lock);
+	p = cp_proc_lookup(tgid);
+	if (!p) {
+		NL_SET_ERR_MSG_MOD(extack, "process is not tracked");
+		err = -ENOENT;
+		goto out;
+	}
+	if (p->nr_regions >= max_regions) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "region limit reached (module parameter max_regions)");
+		err = -ENOSPC;
+		goto out;
+	}
+	r = &p->regions[p->nr_regions];
+	r->start = start;
+	r->end = end;
+	strscpy(r->name, name, sizeof(r->name));
+	cp_counters_zero(&r->cnt);
+	/* the fault path reads the new entry only once it sees the count */
+	smp_store_release(&p->nr_regions, p->nr_regions + 1);
+out:
+	spin_unlock(&cp_lock);
+	return err;
 }
 
 struct cp_tracepoint {

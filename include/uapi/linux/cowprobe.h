@@ -13,6 +13,7 @@
  *               COWPROBE_A_GENL_VERSION       u32
  *               COWPROBE_A_LIMIT_PROCS        u32, module parameter max_procs
  *               COWPROBE_A_LIMIT_THREADS      u32, module parameter max_threads
+ *               COWPROBE_A_LIMIT_REGIONS      u32, module parameter max_regions
  *               COWPROBE_A_NR_PROCS           u32, process records held now
  *               COWPROBE_A_NR_THREADS         u32, live threads tracked now
  *               COWPROBE_A_REFUSED_PROCS      u64, processes not tracked: limit
@@ -54,6 +55,10 @@
  *               COWPROBE_A_NR_THREADS         u32, threads seen, exited ones
  *                                             included
  *               COWPROBE_A_COUNTERS           nested, COWPROBE_C_* each u64
+ *               COWPROBE_A_REGIONS            nested, one COWPROBE_A_REGION
+ *                                             per region:
+ *                 COWPROBE_A_REGION           nested: COWPROBE_A_REGION_START,
+ *                                             _END, _NAME, COWPROBE_A_COUNTERS
  *               COWPROBE_A_THREADS            nested, one COWPROBE_A_THREAD
  *                                             per live tracked thread:
  *                 COWPROBE_A_THREAD           nested:
@@ -65,7 +70,16 @@
  *   COWPROBE_CMD_RESET   (doit, CAP_NET_ADMIN)
  *     request:  COWPROBE_A_PID                u32, optional: one process;
  *                                             absent: every record
- *     Sets counters to zero; tracking is unchanged.
+ *     Sets counters to zero, regions' included; tracking is unchanged.
+ *
+ *   COWPROBE_CMD_REGION_ADD (doit, CAP_NET_ADMIN)
+ *     request:  COWPROBE_A_PID                u32, required, a tracked process
+ *               COWPROBE_A_REGION_START       u64, required, first address
+ *               COWPROBE_A_REGION_END         u64, required, one past the last
+ *               COWPROBE_A_REGION_NAME        string, optional, < 16 bytes
+ *     Faults at addresses in [START, END) are also counted in the region's
+ *     own counters. Processes forked later inherit the region (counters
+ *     start at zero). At most COWPROBE_A_LIMIT_REGIONS per process.
  *
  * Every rejected request carries an extended ack message saying why.
  */
@@ -82,6 +96,7 @@ enum cowprobe_cmd {
 	COWPROBE_CMD_UNWATCH,
 	COWPROBE_CMD_GET,
 	COWPROBE_CMD_RESET,
+	COWPROBE_CMD_REGION_ADD,
 
 	__COWPROBE_CMD_MAX,
 	COWPROBE_CMD_MAX = __COWPROBE_CMD_MAX - 1
@@ -111,6 +126,12 @@ enum cowprobe_attr {
 	COWPROBE_A_COUNTERS,
 	COWPROBE_A_THREADS,
 	COWPROBE_A_THREAD,
+	COWPROBE_A_LIMIT_REGIONS,
+	COWPROBE_A_REGIONS,
+	COWPROBE_A_REGION,
+	COWPROBE_A_REGION_START,
+	COWPROBE_A_REGION_END,
+	COWPROBE_A_REGION_NAME,
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1
@@ -131,6 +152,8 @@ enum cowprobe_proc_flag {
 	COWPROBE_PROC_F_THREADS_OMITTED = 1U << 3,
 };
 
+#define COWPROBE_REGION_NAME_LEN	16
+
 /*
  * Counters, nested in COWPROBE_A_COUNTERS, each u64. A kernel that cannot
  * observe a class omits its attribute; STATUS says which probes are placed.
@@ -150,6 +173,33 @@ enum cowprobe_counter {
 	COWPROBE_C_SHARED_WRITES,
 	/* do_wp_page calls that neither copied nor reused (raced, retried) */
 	COWPROBE_C_OTHER,
+	/*
+	 * The outcomes above are disjoint: COPIES + REUSES + ZERO_FILLS +
+	 * SHARED_WRITES + UNSHARE_COPIES + OTHER = WP_FAULTS. A copy made for
+	 * FAULT_FLAG_UNSHARE (a read-only GUP pin, not a write) is counted
+	 * here and not in COPIES.
+	 */
+	COWPROBE_C_UNSHARE_COPIES,
+	/* subsets of COPIES + UNSHARE_COPIES: what the source page was */
+	COWPROBE_C_KSM_COPIES,		/* a KSM-merged page */
+	COWPROBE_C_THP_COPIES,		/* a page of a transparent huge page */
+	/* faults taken by another task on this process's memory (GUP, ptrace,
+	 * process_vm_writev, /proc/pid/mem): included in the counters above
+	 */
+	COWPROBE_C_REMOTE_WP_FAULTS,
+	COWPROBE_C_REMOTE_COPIES,
+	/* huge-PMD write faults (do_huge_pmd_wp_page), not in WP_FAULTS */
+	COWPROBE_C_THP_WP_FAULTS,
+	COWPROBE_C_THP_REUSES,		/* the huge page made writable whole */
+	COWPROBE_C_THP_FALLBACKS,	/* PMD split: 4 KiB faults follow */
+	/* hugetlb write faults (hugetlb_wp / hugetlb_cow), not in WP_FAULTS */
+	COWPROBE_C_HUGETLB_WP_FAULTS,
+	COWPROBE_C_HUGETLB_COPIES,	/* whole huge page copied */
+	COWPROBE_C_HUGETLB_REUSES,
+	/* first write to a not-present page of a private file mapping
+	 * (do_cow_fault): the file page copied into an anonymous one
+	 */
+	COWPROBE_C_FILE_COPIES,
 
 	__COWPROBE_C_MAX,
 	COWPROBE_C_MAX = __COWPROBE_C_MAX - 1
