@@ -1,0 +1,62 @@
+# cowprobe: top-level build. Userspace goes through CMake, the module through
+# Kbuild (one build tree per kernel), everything else through tools/.
+#
+#   make             build the userspace tools (build/host)
+#   make demo        set up, build, boot Debian 6.12 in QEMU and explain the
+#                    seed programs' copy-on-write faults with kernel counts
+#   make test        set up, build, run every test: unit, style, VM (6.1, 6.12)
+#   make module      build cowprobe.ko for KERNEL (a line: 6.1, 6.12) or, with
+#                    KDIR=..., for any kernel build tree
+#   make host-demo   the demo on this machine's own kernel (needs module
+#                    loading and its headers in /lib/modules/`uname -r`/build)
+#   make bench       fork+write overhead with and without the module, in a VM
+#   make style       clang-format and checkpatch
+BUILD ?= build
+KERNEL ?= 6.12
+KERNELS ?= 6.1 6.12
+JOBS ?= $(shell nproc)
+HOST := $(BUILD)/host
+
+all: userspace
+
+setup:
+	tools/setup-deps
+
+$(HOST)/CMakeCache.txt:
+	cmake -S . -B $(HOST) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DCOWPROBE_VM_KERNELS="$(KERNELS)"
+
+userspace: $(HOST)/CMakeCache.txt
+	cmake --build $(HOST) -j $(JOBS)
+
+ifdef KDIR
+module:
+	tools/kernel/build-module $(KDIR) $(BUILD)/kmod/custom
+else
+module:
+	eval "$$(tools/kernel/fetch $(KERNEL))" && \
+		tools/kernel/build-module "$$KDIR" $(BUILD)/kmod/"$$KVER"
+endif
+
+demo: setup userspace
+	tools/vm/run --kernel $(KERNEL) --add tools/demo/seed-demo:/usr/local/bin/seed-demo -- seed-demo
+
+host-demo: userspace
+	tools/kernel/build-module /lib/modules/$$(uname -r)/build $(BUILD)/kmod/host
+	insmod $(BUILD)/kmod/host/kmod/cowprobe.ko
+	PATH=$(CURDIR)/$(HOST)/bin:$$PATH tools/demo/seed-demo; rc=$$?; rmmod cowprobe; exit $$rc
+
+test: setup userspace
+	cmake -S . -B $(HOST) -DCOWPROBE_VM_KERNELS="$(KERNELS)" >/dev/null
+	ctest --test-dir $(HOST) --output-on-failure --timeout 1800
+
+bench: setup userspace
+	tools/bench/overhead --kernel $(KERNEL)
+
+style:
+	tools/style/check
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all setup userspace module demo host-demo test bench style clean
