@@ -129,5 +129,8 @@ void cp_probe_info(unsigned int i, struct cp_probe_info *info);
 /* netlink.c */
 int cp_netlink_init(void);
 void cp_netlink_exit(void);
+void cp_notify_exit(const struct cp_proc *p);
+
+extern bool cp_track_all;
 
 #endif /* _COWPROBE_H */

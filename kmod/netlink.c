@@ -7,6 +7,18 @@
 
 static struct genl_family cp_family;
 
+enum cp_mcgrp {
+	CP_MCGRP_EXITS,
+};
+
+static atomic64_t cp_exit_seq = ATOMIC64_INIT(0);
+static atomic64_t cp_exits_sent = ATOMIC64_INIT(0);
+static atomic64_t cp_exits_dropped = ATOMIC64_INIT(0);
+
+static const struct nla_policy cp_config_policy[COWPROBE_A_MAX + 1] = {
+	[COWPROBE_A_TRACK_ALL] = NLA_POLICY_MAX(NLA_U32, 1),
+};
+
 static const struct nla_policy cp_watch_policy[COWPROBE_A_MAX + 1] = {
 	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[COWPROBE_A_WATCH_FLAGS] = NLA_POLICY_MASK(NLA_U32, __COWPROBE_WATCH_F_ALL),
@@ -101,9 +113,9 @@ static int cp_put_regions(struct sk_buff *skb, const struct cp_proc *p)
 
 /* Called with cp_lock held. */
 static int cp_put_proc(struct sk_buff *skb, const struct cp_proc *p,
-		       bool threads)
+		       bool threads, u32 extra_flags)
 {
-	u32 flags = p->flags | (threads ? 0 : COWPROBE_PROC_F_THREADS_OMITTED);
+	u32 flags = p->flags | extra_flags;
 
 	if (nla_put_u32(skb, COWPROBE_A_PID, p->tgid) ||
 	    nla_put_u32(skb, COWPROBE_A_PPID, p->ppid) ||
@@ -146,7 +158,14 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, COWPROBE_A_REFUSED_PROCS,
 			      atomic64_read(&cp_refused_procs), COWPROBE_A_PAD) ||
 	    nla_put_u64_64bit(msg, COWPROBE_A_REFUSED_THREADS,
-			      atomic64_read(&cp_refused_threads), COWPROBE_A_PAD))
+			      atomic64_read(&cp_refused_threads), COWPROBE_A_PAD) ||
+	    nla_put_u32(msg, COWPROBE_A_TRACK_ALL, READ_ONCE(cp_track_all)) ||
+	    nla_put_u64_64bit(msg, COWPROBE_A_SEQ, atomic64_read(&cp_exit_seq),
+			      COWPROBE_A_PAD) ||
+	    nla_put_u64_64bit(msg, COWPROBE_A_EXITS_SENT,
+			      atomic64_read(&cp_exits_sent), COWPROBE_A_PAD) ||
+	    nla_put_u64_64bit(msg, COWPROBE_A_EXITS_DROPPED,
+			      atomic64_read(&cp_exits_dropped), COWPROBE_A_PAD))
 		goto err_free;
 
 	probes = nla_nest_start(msg, COWPROBE_A_PROBES);
@@ -240,6 +259,50 @@ static int cp_nl_region_add(struct sk_buff *skb, struct genl_info *info)
 			     name, info->extack);
 }
 
+static int cp_nl_config(struct sk_buff *skb, struct genl_info *info)
+{
+	if (info->attrs[COWPROBE_A_TRACK_ALL])
+		WRITE_ONCE(cp_track_all,
+			   nla_get_u32(info->attrs[COWPROBE_A_TRACK_ALL]));
+	return 0;
+}
+
+/*
+ * Called with cp_lock held when the last thread of a tracked process exits:
+ * atomic context. Records are numbered when made, so a listener sees any it
+ * missed as a gap; the ones the kernel could not send are counted.
+ */
+void cp_notify_exit(const struct cp_proc *p)
+{
+	struct sk_buff *skb;
+	void *hdr;
+	u64 seq;
+	int err;
+
+	if (!genl_has_listeners(&cp_family, &init_net, CP_MCGRP_EXITS))
+		return;
+	seq = atomic64_inc_return(&cp_exit_seq);
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!skb)
+		goto dropped;
+	hdr = genlmsg_put(skb, 0, 0, &cp_family, 0, COWPROBE_CMD_EXIT);
+	if (!hdr || cp_put_proc(skb, p, false, 0) ||
+	    nla_put_u64_64bit(skb, COWPROBE_A_SEQ, seq, COWPROBE_A_PAD)) {
+		nlmsg_free(skb);
+		goto dropped;
+	}
+	genlmsg_end(skb, hdr);
+	err = genlmsg_multicast(&cp_family, skb, 0, CP_MCGRP_EXITS, GFP_ATOMIC);
+	/* -ESRCH: the last listener left meanwhile; nobody missed anything */
+	if (err && err != -ESRCH)
+		goto dropped;
+	atomic64_inc(&cp_exits_sent);
+	return;
+
+dropped:
+	atomic64_inc(&cp_exits_dropped);
+}
+
 static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
 {
 	size_t size = NLMSG_GOODSIZE;
@@ -274,7 +337,7 @@ static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
 					    "process is not tracked");
 			return -ENOENT;
 		}
-		if (!cp_put_proc(msg, p, true)) {
+		if (!cp_put_proc(msg, p, true, 0)) {
 			spin_unlock(&cp_lock);
 			genlmsg_end(msg, hdr);
 			return genlmsg_reply(msg, info);
@@ -321,14 +384,16 @@ static int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!hdr)
 			goto full;
 		genl_dump_check_consistent(cb, hdr);
-		err = cp_put_proc(skb, p, true);
+		err = cp_put_proc(skb, p, true, 0);
 		/* one record alone too large for a message: drop its threads */
 		if (err && skb->len == nlmsg_total_size(0) + GENL_HDRLEN) {
 			genlmsg_cancel(skb, hdr);
 			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 					  cb->nlh->nlmsg_seq, &cp_family,
 					  NLM_F_MULTI, COWPROBE_CMD_GET);
-			err = hdr ? cp_put_proc(skb, p, false) : -EMSGSIZE;
+			err = hdr ? cp_put_proc(skb, p, false,
+						COWPROBE_PROC_F_THREADS_OMITTED) :
+				    -EMSGSIZE;
 		}
 		if (err) {
 			if (hdr)
@@ -381,6 +446,13 @@ static const struct genl_ops cp_ops[] = {
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
+		.cmd = COWPROBE_CMD_CONFIG,
+		.doit = cp_nl_config,
+		.policy = cp_config_policy,
+		.maxattr = COWPROBE_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
 		.cmd = COWPROBE_CMD_REGION_ADD,
 		.doit = cp_nl_region_add,
 		.policy = cp_region_policy,
@@ -389,13 +461,19 @@ static const struct genl_ops cp_ops[] = {
 	},
 };
 
+static const struct genl_multicast_group cp_mcgrps[] = {
+	[CP_MCGRP_EXITS] = { .name = COWPROBE_MCGRP_EXITS },
+};
+
 static struct genl_family cp_family __ro_after_init = {
 	.name = COWPROBE_GENL_NAME,
 	.version = COWPROBE_GENL_VERSION,
 	.module = THIS_MODULE,
 	.ops = cp_ops,
 	.n_ops = ARRAY_SIZE(cp_ops),
-	.resv_start_op = COWPROBE_CMD_REGION_ADD + 1,
+	.mcgrps = cp_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(cp_mcgrps),
+	.resv_start_op = COWPROBE_CMD_EXIT + 1,
 	.parallel_ops = true,
 };
 

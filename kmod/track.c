@@ -5,6 +5,7 @@
  * in process context, and frees with kfree_rcu.
  */
 #include <linux/hashtable.h>
+#include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -23,6 +24,11 @@ atomic_t cp_nr_threads = ATOMIC_INIT(0);
 atomic64_t cp_refused_procs = ATOMIC64_INIT(0);
 atomic64_t cp_refused_threads = ATOMIC64_INIT(0);
 unsigned int cp_generation = 1;
+
+bool cp_track_all;
+module_param_named(track_all, cp_track_all, bool, 0644);
+MODULE_PARM_DESC(track_all,
+		 "track every process created from now on, not only watched trees");
 
 struct cp_thread *cp_thread_lookup(struct task_struct *task)
 {
@@ -214,6 +220,19 @@ static bool cp_tracked(struct task_struct *task)
 	return tracked;
 }
 
+/* A process forked while track_all is set, by an untracked parent. */
+static void cp_track_new(struct task_struct *parent, struct task_struct *child)
+{
+	struct cp_proc *p;
+
+	spin_lock(&cp_lock);
+	p = cp_proc_new(child, NULL, task_tgid_nr(parent),
+			COWPROBE_PROC_F_FOLLOW | COWPROBE_PROC_F_AUTO);
+	if (p && !cp_thread_new(p, child))
+		cp_proc_del(p);
+	spin_unlock(&cp_lock);
+}
+
 static void cp_on_fork(void *data, struct task_struct *parent,
 		       struct task_struct *child)
 {
@@ -221,8 +240,11 @@ static void cp_on_fork(void *data, struct task_struct *parent,
 	struct cp_proc *p;
 
 	/* the common case, an untracked parent, takes no lock */
-	if (!cp_tracked(parent))
+	if (!cp_tracked(parent)) {
+		if (READ_ONCE(cp_track_all) && !same_thread_group(parent, child))
+			cp_track_new(parent, child);
 		return;
+	}
 
 	spin_lock(&cp_lock);
 	pt = cp_thread_lookup(parent);
@@ -232,11 +254,13 @@ static void cp_on_fork(void *data, struct task_struct *parent,
 	if (!same_thread_group(parent, child)) {
 		if (!(p->flags & COWPROBE_PROC_F_FOLLOW))
 			goto out;
-		p = cp_proc_new(child, p, p->tgid, COWPROBE_PROC_F_FOLLOW);
+		p = cp_proc_new(child, p, p->tgid, COWPROBE_PROC_F_FOLLOW |
+				(p->flags & COWPROBE_PROC_F_AUTO));
 		if (!p)
 			goto out;
 	}
-	cp_thread_new(p, child);
+	if (!cp_thread_new(p, child) && !p->live_threads)
+		cp_proc_del(p);
 out:
 	spin_unlock(&cp_lock);
 }
@@ -244,17 +268,25 @@ out:
 static void cp_on_exit(void *data, struct task_struct *task)
 {
 	struct cp_thread *t;
+	struct cp_proc *p;
 
 	if (!cp_tracked(task))
 		return;
 
 	spin_lock(&cp_lock);
 	t = cp_thread_lookup(task);
-	if (t) {
-		if (t->proc->live_threads == 1)
-			strscpy(t->proc->comm, task->comm, sizeof(t->proc->comm));
-		cp_thread_del(t);
+	if (!t)
+		goto out;
+	p = t->proc;
+	if (p->live_threads == 1)
+		strscpy(p->comm, task->comm, sizeof(p->comm));
+	cp_thread_del(t);
+	if (!p->live_threads) {
+		cp_notify_exit(p);
+		if (p->flags & COWPROBE_PROC_F_AUTO)
+			cp_proc_del(p);
 	}
+out:
 	spin_unlock(&cp_lock);
 }
 
@@ -283,7 +315,16 @@ int cp_watch(struct task_struct *task, u32 flags, struct netlink_ext_ack *extack
 	int err = 0;
 
 	spin_lock(&cp_lock);
-	if (cp_proc_lookup(task_tgid_nr(leader))) {
+	p = cp_proc_lookup(task_tgid_nr(leader));
+	if (p && (p->flags & COWPROBE_PROC_F_AUTO)) {
+		/* tracked by track_all: make it a watched root */
+		p->flags &= ~(COWPROBE_PROC_F_AUTO | COWPROBE_PROC_F_FOLLOW);
+		if (flags & COWPROBE_WATCH_F_CHILDREN)
+			p->flags |= COWPROBE_PROC_F_FOLLOW;
+		p->root = p->tgid;
+		goto out;
+	}
+	if (p) {
 		NL_SET_ERR_MSG_MOD(extack, "process is already tracked");
 		err = -EEXIST;
 		goto out;

@@ -81,6 +81,23 @@
  *     own counters. Processes forked later inherit the region (counters
  *     start at zero). At most COWPROBE_A_LIMIT_REGIONS per process.
  *
+ *   COWPROBE_CMD_CONFIG  (doit, CAP_NET_ADMIN)
+ *     request:  COWPROBE_A_TRACK_ALL          u32, 0 or 1
+ *     1: every process created from now on is tracked (for labs); its
+ *     record is dropped once its exit record is sent. A later WATCH of such
+ *     a process makes it a watched root, kept until UNWATCH.
+ *
+ *   COWPROBE_CMD_EXIT    (multicast on group COWPROBE_MCGRP_EXITS)
+ *     Sent when the last thread of a tracked process exits: the attributes
+ *     of a COWPROBE_CMD_GET reply (no COWPROBE_A_THREADS) and
+ *     COWPROBE_A_SEQ (u64), which counts exit records from 1 in the order
+ *     they were made. A gap in SEQ means records were lost: the kernel
+ *     counts those it could not send in COWPROBE_A_EXITS_DROPPED, and a
+ *     listener whose socket overflowed gets ENOBUFS.
+ *
+ * STATUS also carries COWPROBE_A_TRACK_ALL (u32), COWPROBE_A_EXITS_SENT and
+ * COWPROBE_A_EXITS_DROPPED (u64), and COWPROBE_A_SEQ, the last one made.
+ *
  * Every rejected request carries an extended ack message saying why.
  */
 #ifndef _UAPI_LINUX_COWPROBE_H
@@ -88,6 +105,7 @@
 
 #define COWPROBE_GENL_NAME	"cowprobe"
 #define COWPROBE_GENL_VERSION	1
+#define COWPROBE_MCGRP_EXITS	"exits"
 
 enum cowprobe_cmd {
 	COWPROBE_CMD_UNSPEC,
@@ -97,6 +115,8 @@ enum cowprobe_cmd {
 	COWPROBE_CMD_GET,
 	COWPROBE_CMD_RESET,
 	COWPROBE_CMD_REGION_ADD,
+	COWPROBE_CMD_CONFIG,
+	COWPROBE_CMD_EXIT,
 
 	__COWPROBE_CMD_MAX,
 	COWPROBE_CMD_MAX = __COWPROBE_CMD_MAX - 1
@@ -132,6 +152,10 @@ enum cowprobe_attr {
 	COWPROBE_A_REGION_START,
 	COWPROBE_A_REGION_END,
 	COWPROBE_A_REGION_NAME,
+	COWPROBE_A_SEQ,
+	COWPROBE_A_TRACK_ALL,
+	COWPROBE_A_EXITS_SENT,
+	COWPROBE_A_EXITS_DROPPED,
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1
@@ -150,6 +174,8 @@ enum cowprobe_proc_flag {
 	COWPROBE_PROC_F_PARTIAL = 1U << 2,
 	/* too many threads for one dump message: COWPROBE_A_THREADS left out */
 	COWPROBE_PROC_F_THREADS_OMITTED = 1U << 3,
+	/* tracked by COWPROBE_A_TRACK_ALL: forgotten after its exit record */
+	COWPROBE_PROC_F_AUTO = 1U << 4,
 };
 
 #define COWPROBE_REGION_NAME_LEN	16
