@@ -303,6 +303,11 @@ static void cp_on_exec(void *data, struct task_struct *task, pid_t old_pid,
 	if (t) {
 		strscpy(t->proc->comm, task->comm, sizeof(t->proc->comm));
 		cp_proc_set_mm(t->proc, task->mm);
+		/*
+		 * The regions described the old image's addresses. Their entries
+		 * stay readable for a fault path that loaded the old count.
+		 */
+		WRITE_ONCE(t->proc->nr_regions, 0);
 	}
 	spin_unlock(&cp_lock);
 }

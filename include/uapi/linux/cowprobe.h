@@ -79,7 +79,8 @@
  *               COWPROBE_A_REGION_NAME        string, optional, < 16 bytes
  *     Faults at addresses in [START, END) are also counted in the region's
  *     own counters. Processes forked later inherit the region (counters
- *     start at zero). At most COWPROBE_A_LIMIT_REGIONS per process.
+ *     start at zero); exec ends a process's regions, which described the
+ *     old image. At most COWPROBE_A_LIMIT_REGIONS per process.
  *
  *   COWPROBE_CMD_CONFIG  (doit, CAP_NET_ADMIN)
  *     request:  COWPROBE_A_TRACK_ALL          u32, 0 or 1
