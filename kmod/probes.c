@@ -133,6 +133,10 @@ static int cp_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 		goto out;
 	f = &t->f;
 	f->in_wp = false;
+	/* wp_page_reuse is inlined on 5.10: VM_FAULT_WRITE is all that is left */
+	if (f->wp_outcome == CP_OUT_NONE &&
+	    cp_wp_reused(regs_return_value(regs)))
+		f->wp_outcome = CP_OUT_REUSE;
 	/* look the owner up again: it may have been unwatched while we slept */
 	owner = f->wp_flags & CP_WP_REMOTE ? cp_proc_by_mm(f->mm) : t->proc;
 	if (!owner)

@@ -18,6 +18,18 @@
 })
 #endif
 
+/*
+ * 6.1 added resv_start_op: commands from it on get their reserved header
+ * bytes checked and, without a policy of their own, reject every attribute.
+ * Before 6.1 no command had either check, which is what cowprobe asks for
+ * all of its commands (resv_start_op lies past the last one). The member is
+ * not there to set: let the initializer land on the family id instead, which
+ * genl_register_family() always assigns before anything reads it.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#define resv_start_op id
+#endif
+
 /* 6.2 moved the parsed attributes of a dump request into a struct genl_info */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #define cp_genl_dump_attrs(cb) (genl_dumpit_info(cb)->attrs)
