@@ -1,0 +1,95 @@
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "app.hpp"
+
+namespace cowprobe::cli {
+namespace {
+
+struct Parsed {
+  std::optional<int> exit;
+  Options opts;
+  std::string out;
+  std::string err;
+};
+
+Parsed parse(const std::vector<std::string>& args) {
+  Parsed p;
+  auto app = make_app(p.opts);
+  std::ostringstream out;
+  std::ostringstream err;
+  p.exit = parse_args(*app, p.opts, args, out, err);
+  p.out = out.str();
+  p.err = err.str();
+  return p;
+}
+
+TEST(Cli, StatTakesEverythingAfterDoubleDash) {
+  auto p = parse({"stat", "--json", "-o", "r.json", "--", "ls", "-l", "--json"});
+  ASSERT_FALSE(p.exit) << p.err;
+  EXPECT_EQ(p.opts.command, Command::stat);
+  EXPECT_TRUE(p.opts.stat.json);
+  EXPECT_FALSE(p.opts.stat.threads);
+  EXPECT_EQ(p.opts.stat.output, "r.json");
+  EXPECT_EQ(p.opts.stat.command, (std::vector<std::string>{"ls", "-l", "--json"}));
+}
+
+TEST(Cli, StatWithoutCommandIsAUsageError) {
+  auto p = parse({"stat", "--threads"});
+  ASSERT_TRUE(p.exit);
+  EXPECT_EQ(*p.exit, kExitUsage);
+  EXPECT_NE(p.err.find("cowprobe: command is required"), std::string::npos) << p.err;
+}
+
+TEST(Cli, UnknownFlagIsAUsageError) {
+  auto p = parse({"status", "--bogus"});
+  ASSERT_TRUE(p.exit);
+  EXPECT_EQ(*p.exit, kExitUsage);
+  EXPECT_NE(p.err.find("--bogus"), std::string::npos) << p.err;
+  EXPECT_EQ(p.err.rfind("cowprobe: ", 0), 0U) << p.err;
+}
+
+TEST(Cli, NoSubcommandIsAUsageError) {
+  auto p = parse({});
+  ASSERT_TRUE(p.exit);
+  EXPECT_EQ(*p.exit, kExitUsage);
+}
+
+TEST(Cli, NonNumericPidIsRejected) {
+  for (const char* bad : {"abc", "12x", "-3", "0"}) {
+    auto p = parse({"stats", "--pid", bad});
+    ASSERT_TRUE(p.exit) << bad;
+    EXPECT_EQ(*p.exit, kExitUsage) << bad;
+    EXPECT_NE(p.err.find("PID must be a positive number"), std::string::npos) << p.err;
+  }
+}
+
+TEST(Cli, StatsWithPid) {
+  auto p = parse({"stats", "--pid", "1234", "--json"});
+  ASSERT_FALSE(p.exit) << p.err;
+  EXPECT_EQ(p.opts.command, Command::stats);
+  ASSERT_TRUE(p.opts.stats.pid);
+  EXPECT_EQ(*p.opts.stats.pid, 1234);
+  EXPECT_TRUE(p.opts.stats.json);
+}
+
+TEST(Cli, StatusJson) {
+  auto p = parse({"status", "--json"});
+  ASSERT_FALSE(p.exit) << p.err;
+  EXPECT_EQ(p.opts.command, Command::status);
+  EXPECT_TRUE(p.opts.status.json);
+}
+
+TEST(Cli, HelpExplainsAndShowsAnExample) {
+  for (const char* sub : {"stat", "status", "stats"}) {
+    auto p = parse({sub, "--help"});
+    ASSERT_TRUE(p.exit) << sub;
+    EXPECT_EQ(*p.exit, 0);
+    EXPECT_NE(p.out.find("Example"), std::string::npos) << p.out;
+    EXPECT_NE(p.out.find(std::string("cowprobe ") + sub), std::string::npos) << p.out;
+  }
+}
+
+}  // namespace
+}  // namespace cowprobe::cli

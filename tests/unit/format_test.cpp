@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include "format.hpp"
+
+namespace cowprobe::cli {
+namespace {
+
+ProcRecord proc(std::uint32_t pid, std::uint64_t start, std::uint64_t copies,
+                std::uint64_t reuses) {
+  ProcRecord rec;
+  rec.pid = pid;
+  rec.ppid = 1;
+  rec.comm = "p" + std::to_string(pid);
+  rec.start_ns = start;
+  rec.counters.set(COWPROBE_C_COPIES, copies);
+  rec.counters.set(COWPROBE_C_REUSES, reuses);
+  rec.counters.set(COWPROBE_C_ZERO_FILLS, 0);
+  rec.counters.set(COWPROBE_C_WP_FAULTS, copies + reuses);
+  return rec;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t nl = text.find('\n', pos);
+    out.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+TEST(Format, TotalsSumEveryProcess) {
+  const std::vector<ProcRecord> recs{proc(10, 1, 3, 4), proc(11, 2, 60, 0)};
+  const Counters sum = totals(recs);
+  EXPECT_EQ(sum.copies, 63U);
+  EXPECT_EQ(sum.reuses, 4U);
+  EXPECT_EQ(sum.wp_faults, 67U);
+  EXPECT_TRUE(sum.has(COWPROBE_C_COPIES));
+  EXPECT_FALSE(sum.has(COWPROBE_C_OTHER));
+}
+
+TEST(Format, TableRowsAndTotalsRow) {
+  std::vector<ProcRecord> recs{proc(11, 2, 60, 0), proc(10, 1, 3, 4)};
+  sort_by_start(recs);
+  const auto l = lines(format_proc_table(recs, false));
+  ASSERT_EQ(l.size(), 4U);
+  EXPECT_EQ(l[0],
+            "     PID     PPID  COMM                 COPIES     REUSES ZERO-FILLS  WP-FAULTS");
+  EXPECT_EQ(l[1],
+            "      10        1  p10                       3          4          0          7");
+  EXPECT_EQ(l[2],
+            "      11        1  p11                      60          0          0         60");
+  EXPECT_EQ(l[3],
+            "      2 processes  total                    63          4          0         67");
+}
+
+TEST(Format, AbsentCountersShowADash) {
+  ProcRecord rec;
+  rec.pid = 5;
+  rec.comm = "x";
+  rec.counters.set(COWPROBE_C_COPIES, 1);
+  const auto l = lines(format_proc_table({rec}, false));
+  ASSERT_EQ(l.size(), 3U);
+  EXPECT_EQ(l[1],
+            "       5        0  x                         1          -          -          -");
+  EXPECT_EQ(l[2].substr(0, 24), "        1 process  total");
+}
+
+TEST(Format, ThreadRows) {
+  ProcRecord rec = proc(10, 1, 3, 4);
+  ThreadRecord t;
+  t.tid = 12;
+  t.counters.set(COWPROBE_C_COPIES, 3);
+  rec.threads.push_back(t);
+  const auto l = lines(format_proc_table({rec}, true));
+  ASSERT_EQ(l.size(), 4U);
+  EXPECT_NE(l[2].find("  tid 12"), std::string::npos) << l[2];
+}
+
+}  // namespace
+}  // namespace cowprobe::cli

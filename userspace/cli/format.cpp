@@ -1,0 +1,89 @@
+#include "format.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+
+#include <fmt/format.h>
+
+namespace cowprobe::cli {
+namespace {
+
+std::string count(const Counters& c, int attr, std::uint64_t Counters::*member) {
+  return c.has(attr) ? fmt::to_string(c.*member) : std::string("-");
+}
+
+// ids: the 17 columns of PID and PPID.
+void append_row(std::string& out, std::string_view ids, std::string_view comm, const Counters& c) {
+  fmt::format_to(std::back_inserter(out), "{:>17}  {:<16} {:>10} {:>10} {:>10} {:>10}\n", ids, comm,
+                 count(c, COWPROBE_C_COPIES, &Counters::copies),
+                 count(c, COWPROBE_C_REUSES, &Counters::reuses),
+                 count(c, COWPROBE_C_ZERO_FILLS, &Counters::zero_fills),
+                 count(c, COWPROBE_C_WP_FAULTS, &Counters::wp_faults));
+}
+
+}  // namespace
+
+void sort_by_start(std::vector<ProcRecord>& records) {
+  std::sort(records.begin(), records.end(), [](const ProcRecord& a, const ProcRecord& b) {
+    return a.start_ns != b.start_ns ? a.start_ns < b.start_ns : a.pid < b.pid;
+  });
+}
+
+Counters totals(const std::vector<ProcRecord>& records) {
+  Counters sum;
+  for (const auto& rec : records) {
+    sum += rec.counters;
+  }
+  return sum;
+}
+
+std::string format_proc_table(const std::vector<ProcRecord>& records, bool threads) {
+  std::string out;
+  fmt::format_to(std::back_inserter(out), "{:>8} {:>8}  {:<16} {:>10} {:>10} {:>10} {:>10}\n",
+                 "PID", "PPID", "COMM", "COPIES", "REUSES", "ZERO-FILLS", "WP-FAULTS");
+  bool partial = false;
+  for (const auto& rec : records) {
+    const bool rec_partial = (rec.flags & COWPROBE_PROC_F_PARTIAL) != 0;
+    partial = partial || rec_partial;
+    const std::string comm = rec_partial ? rec.comm + "*" : rec.comm;
+    append_row(out, fmt::format("{:>8} {:>8}", rec.pid, rec.ppid), comm, rec.counters);
+    if (threads) {
+      for (const auto& t : rec.threads) {
+        append_row(out, "", fmt::format("  tid {}", t.tid), t.counters);
+      }
+    }
+  }
+  const std::string procs =
+      fmt::format("{} process{}", records.size(), records.size() == 1 ? "" : "es");
+  append_row(out, procs, "total", totals(records));
+  if (partial) {
+    out += "* partial: a thread of this process was not tracked (max_threads reached)\n";
+  }
+  return out;
+}
+
+std::string format_status(const Status& s) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "cowprobe module {} (generic netlink family version {})\n", s.version,
+                 s.genl_version);
+  fmt::format_to(it, "limits:    {} processes, {} threads, {} regions per process\n", s.limit_procs,
+                 s.limit_threads, s.limit_regions);
+  fmt::format_to(it, "tracked:   {} processes, {} threads\n", s.nr_procs, s.nr_threads);
+  fmt::format_to(it, "refused:   {} processes, {} threads (limits reached)\n", s.refused_procs,
+                 s.refused_threads);
+  fmt::format_to(it, "track_all: {}; exit records: {} sent, {} dropped (last seq {})\n",
+                 s.track_all != 0 ? "on" : "off", s.exits_sent, s.exits_dropped, s.seq);
+  fmt::format_to(it, "\n{:<18} {:<34} {:<8} {:>10} {:>12}  {}\n", "ROLE", "SYMBOL", "STATE",
+                 "NMISSED", "HITS", "ERROR");
+  for (const auto& p : s.probes) {
+    const std::string error = p.error != 0 ? std::string(std::strerror(-p.error)) : "-";
+    fmt::format_to(it, "{:<18} {:<34} {:<8} {:>10} {:>12}  {}\n", p.name,
+                   p.symbol.empty() ? "-" : p.symbol, probe_state_name(p.state), p.nmissed, p.hits,
+                   error);
+  }
+  return out;
+}
+
+}  // namespace cowprobe::cli

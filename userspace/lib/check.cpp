@@ -1,0 +1,289 @@
+#include "check.hpp"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "fd.hpp"
+
+namespace cowprobe {
+
+std::string_view counter_name(int counter) {
+  for (const auto& f : counter_fields())
+    if (f.attr == counter) return f.name;
+  return "unknown";
+}
+
+bool RunResult::pass() const {
+  if (skip) return true;
+  return problems.empty() &&
+         std::all_of(classes.begin(), classes.end(), [](const ClassCheck& c) { return c.ok(); }) &&
+         std::all_of(crosschecks.begin(), crosschecks.end(),
+                     [](const CrossCheck& x) { return x.ok; });
+}
+
+std::vector<ClassCheck> compare(const ScenarioReport& report, const std::vector<ProcRecord>& procs,
+                                std::vector<std::string>& problems) {
+  using Key = std::tuple<std::string, std::string, int>;
+  std::map<Key, std::uint64_t> expected;
+  std::map<Key, std::string> rules;
+  for (const auto& e : report.expect) {
+    const Key k{e.role, e.region, e.counter};
+    expected[k] += e.value;
+    if (!e.rule.empty()) rules[k] = e.rule;
+  }
+
+  std::vector<ClassCheck> out;
+  for (const auto& [role, pids] : report.roles) {
+    for (const auto& region : report.regions) {
+      Counters sum;
+      for (const int pid : pids) {
+        const auto p = std::find_if(procs.begin(), procs.end(), [&](const ProcRecord& r) {
+          return r.pid == static_cast<std::uint32_t>(pid);
+        });
+        if (p == procs.end()) {
+          problems.push_back("process " + std::to_string(pid) + " (" + role +
+                             ") has no record: it was not tracked");
+          continue;
+        }
+        for (const auto& r : p->regions)
+          if (r.name == region) sum += r.counters;
+      }
+      for (const auto& f : counter_fields()) {
+        const Key k{role, region, f.attr};
+        const auto e = expected.find(k);
+        const std::uint64_t want = e == expected.end() ? 0 : e->second;
+        const std::uint64_t got = sum.*f.member;
+        if (want == 0 && got == 0) continue;
+        out.push_back({role, region, f.attr, want, got, rules.count(k) != 0 ? rules[k] : ""});
+      }
+    }
+  }
+  return out;
+}
+
+std::string explain(const ClassCheck& c, const KernelVersion& kernel) {
+  const bool more = c.measured > c.expected;
+  switch (c.counter) {
+    case COWPROBE_C_COPIES:
+      return more ? "copies the model does not predict: a page it expects to be reused had an "
+                    "extra reference (per-CPU LRU batch, swap cache, GUP pin, migration, KSM) "
+                    "and the kernel copied it; pinning to one CPU and draining LRU batches "
+                    "before the measured phase removes the usual cause"
+                  : "fewer copies than predicted: either a write hit a page already made "
+                    "private, or a probe missed (see nmissed in cowprobe status)";
+    case COWPROBE_C_REUSES:
+      return more ? "reuses where the model predicts copies: the writer was already the only "
+                    "mapper (the other process exited or wrote first)"
+                  : "fewer reuses than predicted: an extra page reference turned the reuse "
+                    "into a copy (LRU batch, swap cache, pin)";
+    case COWPROBE_C_THP_REUSES:
+    case COWPROBE_C_THP_FALLBACKS:
+    case COWPROBE_C_THP_WP_FAULTS:
+    case COWPROBE_C_THP_COPIES:
+      return "huge-PMD handling differs between kernels: since 5.8 a shared THP is split and "
+             "4 KiB copied; 6.19+ may reuse large folios not shared between processes "
+             "(kernel " +
+             kernel.str() + ")";
+    case COWPROBE_C_ZERO_FILLS:
+      return "zero fills come only from writes after a read of never-written memory";
+    case COWPROBE_C_OTHER:
+      return "do_wp_page returned without copying or reusing: a race with another fault "
+             "or a retry (e.g. the PTE changed under the fault)";
+    default:
+      return more ? "the kernel counted events the model does not predict here"
+                  : "the kernel did not count events the model predicts";
+  }
+}
+
+namespace {
+
+std::map<std::string, std::uint64_t> vmstat() {
+  std::map<std::string, std::uint64_t> v;
+  std::ifstream f("/proc/vmstat");
+  std::string name;
+  std::uint64_t value = 0;
+  while (f >> name >> value) v[name] = value;
+  return v;
+}
+
+Result<std::string> read_all_fd(int fd) {
+  std::string data;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::from_errno("reading the scenario report");
+    if (n == 0) return data;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+// In the runner: wait for the go, run the scenario, report, exit.
+[[noreturn]] void runner(const Scenario& scenario, int go_fd, int report_fd,
+                         int fork_time_iterations) {
+  char c = 0;
+  while (read(go_fd, &c, 1) < 0 && errno == EINTR) {
+  }
+  nlohmann::json out;
+  auto client = Client::open();
+  if (!client) {
+    out = {{"error", client.error().what()}};
+  } else {
+    ScenarioEnv env;
+    env.kernel = KernelVersion::running();
+    env.fork_time_iterations = fork_time_iterations;
+    env.add_region = [&](pid_t pid, std::uintptr_t start, std::uintptr_t end,
+                         const std::string& name) {
+      return client->region_add(pid, start, end, name);
+    };
+    auto report = scenario.run(env);
+    if (report)
+      out = *report;
+    else
+      out = {{"error", report.error().what()}};
+  }
+  const std::string text = out.dump();
+  std::size_t off = 0;
+  while (off < text.size()) {
+    const ssize_t n = write(report_fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  _exit(0);
+}
+
+}  // namespace
+
+Result<RunResult> run_check(Client& client, const Scenario& scenario, int iteration,
+                            int fork_time_iterations) {
+  int go[2];
+  int report[2];
+  if (pipe2(go, O_CLOEXEC) != 0) return Error::from_errno("pipe");
+  UniqueFd go_r(go[0]);
+  UniqueFd go_w(go[1]);
+  if (pipe2(report, O_CLOEXEC) != 0) return Error::from_errno("pipe");
+  UniqueFd rep_r(report[0]);
+  UniqueFd rep_w(report[1]);
+
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return Error::from_errno("fork");
+  if (pid == 0) {
+    go_w.reset();
+    rep_r.reset();
+    runner(scenario, go_r.get(), rep_w.get(), fork_time_iterations);
+  }
+  go_r.reset();
+  rep_w.reset();
+
+  auto reap = [pid] {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  };
+  if (auto w = client.watch(pid, true); !w) {
+    go_w.reset();  // the runner reads EOF and goes on; its report is ignored
+    reap();
+    return w.error();
+  }
+  WatchGuard guard(client, pid);
+  const auto before = vmstat();
+  rusage ru0{};
+  getrusage(RUSAGE_CHILDREN, &ru0);
+  const char byte = 1;
+  if (write(go_w.get(), &byte, 1) != 1) return Error::from_errno("releasing the runner");
+  auto text = read_all_fd(rep_r.get());
+  reap();
+  const auto after = vmstat();
+  rusage ru1{};
+  getrusage(RUSAGE_CHILDREN, &ru1);
+  if (!text) return text.error();
+
+  RunResult result;
+  result.scenario = std::string(scenario.name);
+  result.iteration = iteration;
+  ScenarioReport rep;
+  try {
+    const auto j = nlohmann::json::parse(*text);
+    if (j.contains("error"))
+      return Error::message(EIO,
+                            std::string(scenario.name) + ": " + j.at("error").get<std::string>());
+    rep = j.get<ScenarioReport>();
+  } catch (const nlohmann::json::exception& e) {
+    return Error::message(EIO, std::string(scenario.name) + ": unreadable report: " + e.what());
+  }
+  result.notes = rep.notes;
+  if (rep.skip) {
+    result.skip = rep.skip;
+    return result;
+  }
+
+  auto procs = client.dump(pid);
+  if (!procs) return procs.error();
+  result.classes = compare(rep, *procs, result.problems);
+  const auto kernel = KernelVersion::running();
+  for (const auto& c : result.classes)
+    if (!c.ok())
+      result.explanations.push_back(c.role + " " + c.region + " " +
+                                    std::string(counter_name(c.counter)) + ": expected " +
+                                    std::to_string(c.expected) + ", measured " +
+                                    std::to_string(c.measured) + ": " + explain(c, kernel));
+
+  Counters tree;
+  for (const auto& p : *procs) tree += p.counters;
+  auto delta = [&](const char* name) -> std::optional<std::uint64_t> {
+    const auto a = after.find(name);
+    const auto b = before.find(name);
+    if (a == after.end() || b == before.end()) return std::nullopt;
+    return a->second - b->second;
+  };
+  if (auto d = delta("pgreuse"))
+    result.crosschecks.push_back({"pgreuse", *d, tree.reuses + tree.shared_writes,
+                                  *d >= tree.reuses,
+                                  "/proc/vmstat pgreuse counts every wp_page_reuse system-wide"});
+  if (auto d = delta("cow_ksm"))
+    result.crosschecks.push_back({"cow_ksm", *d, tree.ksm_copies, *d >= tree.ksm_copies,
+                                  "/proc/vmstat cow_ksm counts copies of KSM pages"});
+  const auto minflt = static_cast<std::uint64_t>(ru1.ru_minflt - ru0.ru_minflt);
+  const std::uint64_t local = tree.wp_faults - tree.remote_wp_faults;
+  result.crosschecks.push_back({"minflt", minflt, local, minflt >= local,
+                                "every write-protect fault is a minor fault of the process"});
+  return result;
+}
+
+void to_json(nlohmann::json& j, const ClassCheck& c) {
+  j = {{"role", c.role},         {"region", c.region},     {"counter", counter_name(c.counter)},
+       {"expected", c.expected}, {"measured", c.measured}, {"ok", c.ok()},
+       {"rule", c.rule}};
+}
+
+void to_json(nlohmann::json& j, const CrossCheck& c) {
+  j = {
+      {"name", c.name}, {"kernel", c.kernel}, {"ours", c.ours}, {"ok", c.ok}, {"detail", c.detail}};
+}
+
+void to_json(nlohmann::json& j, const RunResult& r) {
+  j = {{"scenario", r.scenario},
+       {"iteration", r.iteration},
+       {"status", r.skip ? "skip" : (r.pass() ? "pass" : "fail")},
+       {"classes", r.classes},
+       {"explanations", r.explanations},
+       {"problems", r.problems},
+       {"crosschecks", r.crosschecks},
+       {"notes", r.notes}};
+  if (r.skip) j["skip_reason"] = *r.skip;
+}
+
+}  // namespace cowprobe

@@ -1,0 +1,67 @@
+// `cowprobe check`: runs scenarios in a watched process tree and compares the
+// kernel's counts with the model's, class by class, explaining differences.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client.hpp"
+#include "result.hpp"
+#include "scenario.hpp"
+
+namespace cowprobe {
+
+struct ClassCheck {
+  std::string role;
+  std::string region;
+  int counter = 0;  // COWPROBE_C_*
+  std::uint64_t expected = 0;
+  std::uint64_t measured = 0;
+  std::string rule;
+  [[nodiscard]] bool ok() const { return expected == measured; }
+};
+
+// The kernel's own counters, where it has them: they must not contradict ours.
+struct CrossCheck {
+  std::string name;          // e.g. "pgreuse"
+  std::uint64_t kernel = 0;  // the kernel's delta, system-wide
+  std::uint64_t ours = 0;    // what cowprobe counted in the tree
+  bool ok = true;            // kernel >= ours: the kernel counts everyone
+  std::string detail;
+};
+
+struct RunResult {
+  std::string scenario;
+  int iteration = 0;
+  std::optional<std::string> skip;
+  std::vector<ClassCheck> classes;        // every class expected or measured non-zero
+  std::vector<std::string> explanations;  // one per class that differs
+  std::vector<std::string> problems;      // e.g. a process without a record
+  std::vector<CrossCheck> crosschecks;
+  std::vector<std::string> notes;
+  [[nodiscard]] bool pass() const;
+};
+
+// Every row of a region's counters is checked: a counter no expectation
+// names must be zero. Pure: testable without a kernel.
+std::vector<ClassCheck> compare(const ScenarioReport& report, const std::vector<ProcRecord>& procs,
+                                std::vector<std::string>& problems);
+
+// Why measured differs from expected for one class, from the model's rules.
+std::string explain(const ClassCheck& c, const KernelVersion& kernel);
+
+// Forks a runner, watches it and its descendants, runs the scenario in it and
+// compares. The client must be able to WATCH (root).
+Result<RunResult> run_check(Client& client, const Scenario& scenario, int iteration,
+                            int fork_time_iterations);
+
+void to_json(nlohmann::json& j, const ClassCheck& c);
+void to_json(nlohmann::json& j, const CrossCheck& c);
+void to_json(nlohmann::json& j, const RunResult& r);
+
+std::string_view counter_name(int counter);
+
+}  // namespace cowprobe

@@ -1,0 +1,104 @@
+#include "json.hpp"
+
+namespace cowprobe {
+namespace {
+
+constexpr int kMainCounters = 6;  // wp_faults .. other, first in counter_fields()
+
+}  // namespace
+
+void add_counters(nlohmann::json& j, const Counters& c) {
+  int index = 0;
+  for (const auto& field : counter_fields()) {
+    const std::string key(field.name);
+    if (c.has(field.attr)) {
+      j[key] = c.*field.member;
+    } else if (index < kMainCounters) {
+      j[key] = nullptr;
+    }
+    ++index;
+  }
+}
+
+void to_json(nlohmann::json& j, const Counters& c) {
+  j = nlohmann::json::object();
+  add_counters(j, c);
+}
+
+void to_json(nlohmann::json& j, const ThreadRecord& t) {
+  j = nlohmann::json{{"tid", t.tid}};
+  add_counters(j, t.counters);
+}
+
+void to_json(nlohmann::json& j, const RegionRecord& r) {
+  j = nlohmann::json{{"start", r.start}, {"end", r.end}, {"name", r.name}};
+  add_counters(j, r.counters);
+}
+
+void to_json(nlohmann::json& j, const ProcRecord& p) {
+  j = nlohmann::json{
+      {"pid", p.pid},         {"ppid", p.ppid},
+      {"root", p.root},       {"comm", p.comm},
+      {"exited", p.exited()}, {"partial", (p.flags & COWPROBE_PROC_F_PARTIAL) != 0},
+      {"flags", p.flags},     {"start_ns", p.start_ns},
+      {"exit_ns", p.exit_ns}, {"nr_threads", p.nr_threads},
+      {"threads", p.threads},
+  };
+  if (!p.regions.empty()) {
+    j["regions"] = p.regions;
+  }
+  add_counters(j, p.counters);
+}
+
+void to_json(nlohmann::json& j, const ProbeStatus& p) {
+  j = nlohmann::json{
+      {"name", p.name},   {"symbol", p.symbol},   {"state", probe_state_name(p.state)},
+      {"error", p.error}, {"nmissed", p.nmissed}, {"hits", p.hits},
+  };
+}
+
+void to_json(nlohmann::json& j, const Status& s) {
+  j = nlohmann::json{
+      {"version", s.version},
+      {"genl_version", s.genl_version},
+      {"limit_procs", s.limit_procs},
+      {"limit_threads", s.limit_threads},
+      {"limit_regions", s.limit_regions},
+      {"nr_procs", s.nr_procs},
+      {"nr_threads", s.nr_threads},
+      {"refused_procs", s.refused_procs},
+      {"refused_threads", s.refused_threads},
+      {"track_all", s.track_all != 0},
+      {"exits_sent", s.exits_sent},
+      {"exits_dropped", s.exits_dropped},
+      {"seq", s.seq},
+      {"probes", s.probes},
+  };
+}
+
+void to_json(nlohmann::json& j, const ExpectedCounts& e) {
+  j = nlohmann::json{{"copies", e.copies}, {"reuses", e.reuses}};
+}
+
+void to_json(nlohmann::json& j, const WorkloadReport& r) {
+  nlohmann::json expected = nlohmann::json::object();
+  if (r.parent_expected) {
+    expected["parent"] = *r.parent_expected;
+  }
+  if (r.child_expected) {
+    expected["child"] = *r.child_expected;
+  }
+  j = nlohmann::json{
+      {"scenario", r.name},
+      {"parent_pid", r.parent_pid},
+      {"child_pids", r.child_pids},
+      {"buffer",
+       {{"start", r.buffer_start},
+        {"end", r.buffer_end},
+        {"pages", r.pages},
+        {"page_size", r.page_size}}},
+      {"expected", expected},
+  };
+}
+
+}  // namespace cowprobe

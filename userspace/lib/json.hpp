@@ -1,0 +1,24 @@
+// JSON output for machines (nlohmann::json, found by ADL).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "records.hpp"
+#include "workloads.hpp"
+
+namespace cowprobe {
+
+// The six main counters always (null when the kernel did not send one),
+// the others only when sent.
+void to_json(nlohmann::json& j, const Counters& c);
+// Counters' keys merged into an object.
+void add_counters(nlohmann::json& j, const Counters& c);
+void to_json(nlohmann::json& j, const ThreadRecord& t);
+void to_json(nlohmann::json& j, const RegionRecord& r);
+void to_json(nlohmann::json& j, const ProcRecord& p);
+void to_json(nlohmann::json& j, const ProbeStatus& p);
+void to_json(nlohmann::json& j, const Status& s);
+void to_json(nlohmann::json& j, const ExpectedCounts& e);
+void to_json(nlohmann::json& j, const WorkloadReport& r);
+
+}  // namespace cowprobe

@@ -1,0 +1,60 @@
+#include "records.hpp"
+
+namespace cowprobe {
+
+const std::array<CounterField, 18>& counter_fields() {
+  static const std::array<CounterField, 18> fields{{
+      {COWPROBE_C_WP_FAULTS, "wp_faults", &Counters::wp_faults},
+      {COWPROBE_C_COPIES, "copies", &Counters::copies},
+      {COWPROBE_C_REUSES, "reuses", &Counters::reuses},
+      {COWPROBE_C_ZERO_FILLS, "zero_fills", &Counters::zero_fills},
+      {COWPROBE_C_SHARED_WRITES, "shared_writes", &Counters::shared_writes},
+      {COWPROBE_C_OTHER, "other", &Counters::other},
+      {COWPROBE_C_UNSHARE_COPIES, "unshare_copies", &Counters::unshare_copies},
+      {COWPROBE_C_KSM_COPIES, "ksm_copies", &Counters::ksm_copies},
+      {COWPROBE_C_THP_COPIES, "thp_copies", &Counters::thp_copies},
+      {COWPROBE_C_REMOTE_WP_FAULTS, "remote_wp_faults", &Counters::remote_wp_faults},
+      {COWPROBE_C_REMOTE_COPIES, "remote_copies", &Counters::remote_copies},
+      {COWPROBE_C_THP_WP_FAULTS, "thp_wp_faults", &Counters::thp_wp_faults},
+      {COWPROBE_C_THP_REUSES, "thp_reuses", &Counters::thp_reuses},
+      {COWPROBE_C_THP_FALLBACKS, "thp_fallbacks", &Counters::thp_fallbacks},
+      {COWPROBE_C_HUGETLB_WP_FAULTS, "hugetlb_wp_faults", &Counters::hugetlb_wp_faults},
+      {COWPROBE_C_HUGETLB_COPIES, "hugetlb_copies", &Counters::hugetlb_copies},
+      {COWPROBE_C_HUGETLB_REUSES, "hugetlb_reuses", &Counters::hugetlb_reuses},
+      {COWPROBE_C_FILE_COPIES, "file_copies", &Counters::file_copies},
+  }};
+  return fields;
+}
+
+void Counters::set(int attr, std::uint64_t value) {
+  for (const auto& field : counter_fields()) {
+    if (field.attr == attr) {
+      this->*field.member = value;
+      present |= 1U << attr;
+      return;
+    }
+  }
+}
+
+Counters& Counters::operator+=(const Counters& other) {
+  for (const auto& field : counter_fields()) {
+    this->*field.member += other.*field.member;
+  }
+  present |= other.present;
+  return *this;
+}
+
+std::string_view probe_state_name(std::uint32_t state) {
+  switch (state) {
+    case COWPROBE_PROBE_ABSENT:
+      return "absent";
+    case COWPROBE_PROBE_ACTIVE:
+      return "active";
+    case COWPROBE_PROBE_DERIVED:
+      return "derived";
+    default:
+      return "unknown";
+  }
+}
+
+}  // namespace cowprobe

@@ -1,0 +1,109 @@
+// What the module reports, decoded from its replies.
+#pragma once
+
+#include <linux/cowprobe.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cowprobe {
+
+// COWPROBE_A_COUNTERS. A kernel that cannot observe a class omits its
+// attribute: present says which ones it sent.
+struct Counters {
+  std::uint64_t wp_faults = 0;
+  std::uint64_t copies = 0;
+  std::uint64_t reuses = 0;
+  std::uint64_t zero_fills = 0;
+  std::uint64_t shared_writes = 0;
+  std::uint64_t other = 0;
+  std::uint64_t unshare_copies = 0;
+  std::uint64_t ksm_copies = 0;
+  std::uint64_t thp_copies = 0;
+  std::uint64_t remote_wp_faults = 0;
+  std::uint64_t remote_copies = 0;
+  std::uint64_t thp_wp_faults = 0;
+  std::uint64_t thp_reuses = 0;
+  std::uint64_t thp_fallbacks = 0;
+  std::uint64_t hugetlb_wp_faults = 0;
+  std::uint64_t hugetlb_copies = 0;
+  std::uint64_t hugetlb_reuses = 0;
+  std::uint64_t file_copies = 0;
+  std::uint32_t present = 0;  // bit (1 << COWPROBE_C_*) per counter sent
+
+  [[nodiscard]] bool has(int attr) const { return attr < 32 && ((present >> attr) & 1U) != 0; }
+  void set(int attr, std::uint64_t value);
+  // Sums counters; a counter is present in the sum if present in either.
+  Counters& operator+=(const Counters& other);
+  bool operator==(const Counters&) const = default;
+};
+
+struct CounterField {
+  int attr;               // COWPROBE_C_*
+  std::string_view name;  // JSON key
+  std::uint64_t Counters::*member;
+};
+
+// Every counter this build knows, in protocol order.
+const std::array<CounterField, 18>& counter_fields();
+
+struct ThreadRecord {
+  std::uint32_t tid = 0;
+  Counters counters;
+};
+
+struct RegionRecord {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  std::string name;
+  Counters counters;
+};
+
+struct ProcRecord {
+  std::uint32_t pid = 0;
+  std::uint32_t ppid = 0;
+  std::uint32_t root = 0;
+  std::string comm;
+  std::uint32_t flags = 0;  // COWPROBE_PROC_F_*
+  std::uint64_t start_ns = 0;
+  std::uint64_t exit_ns = 0;
+  std::uint32_t nr_threads = 0;
+  Counters counters;
+  std::vector<ThreadRecord> threads;
+  std::vector<RegionRecord> regions;
+
+  [[nodiscard]] bool exited() const { return (flags & COWPROBE_PROC_F_EXITED) != 0; }
+};
+
+struct ProbeStatus {
+  std::string name;    // role, e.g. "do_wp_page"
+  std::string symbol;  // resolved kernel symbol
+  std::uint32_t state = COWPROBE_PROBE_ABSENT;
+  std::int32_t error = 0;  // -errno of the last attempt
+  std::uint64_t nmissed = 0;
+  std::uint64_t hits = 0;
+};
+
+std::string_view probe_state_name(std::uint32_t state);
+
+struct Status {
+  std::string version;
+  std::uint32_t genl_version = 0;
+  std::uint32_t limit_procs = 0;
+  std::uint32_t limit_threads = 0;
+  std::uint32_t limit_regions = 0;
+  std::uint32_t nr_procs = 0;
+  std::uint32_t nr_threads = 0;
+  std::uint64_t refused_procs = 0;
+  std::uint64_t refused_threads = 0;
+  std::uint32_t track_all = 0;
+  std::uint64_t exits_sent = 0;
+  std::uint64_t exits_dropped = 0;
+  std::uint64_t seq = 0;
+  std::vector<ProbeStatus> probes;
+};
+
+}  // namespace cowprobe

@@ -1,0 +1,945 @@
+// The scenario library. Each scenario runs inside the process tree the tool
+// watches (its first process plays "parent"), registers its buffers as
+// regions, and predicts, per fault class, what the kernel must count there.
+#include <fcntl.h>
+#include <sched.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/cowprobe.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "scenario.hpp"
+
+extern char** environ;
+
+namespace cowprobe {
+
+KernelVersion KernelVersion::parse(std::string_view release) {
+  KernelVersion v;
+  std::sscanf(std::string(release).c_str(), "%d.%d", &v.major, &v.minor);  // NOLINT
+  return v;
+}
+
+KernelVersion KernelVersion::running() {
+  utsname u{};
+  uname(&u);
+  return parse(u.release);
+}
+
+std::string KernelVersion::str() const {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+void to_json(nlohmann::json& j, const Expectation& e) {
+  j = {{"role", e.role},
+       {"region", e.region},
+       {"counter", e.counter},
+       {"value", e.value},
+       {"rule", e.rule}};
+}
+
+void from_json(const nlohmann::json& j, Expectation& e) {
+  j.at("role").get_to(e.role);
+  j.at("region").get_to(e.region);
+  j.at("counter").get_to(e.counter);
+  j.at("value").get_to(e.value);
+  j.at("rule").get_to(e.rule);
+}
+
+void to_json(nlohmann::json& j, const ScenarioReport& r) {
+  j = {{"scenario", r.scenario},
+       {"roles", r.roles},
+       {"regions", r.regions},
+       {"expect", r.expect},
+       {"notes", r.notes}};
+  if (r.skip) j["skip"] = *r.skip;
+}
+
+void from_json(const nlohmann::json& j, ScenarioReport& r) {
+  j.at("scenario").get_to(r.scenario);
+  j.at("roles").get_to(r.roles);
+  j.at("regions").get_to(r.regions);
+  j.at("expect").get_to(r.expect);
+  j.at("notes").get_to(r.notes);
+  if (j.contains("skip")) r.skip = j.at("skip").get<std::string>();
+}
+
+namespace {
+
+std::size_t page_size() {
+  static const auto size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+constexpr std::size_t kMiB = 1024 * 1024;
+constexpr std::size_t kHuge = 2 * kMiB;
+
+// Pages spanned by [p, p + len).
+std::size_t span_pages(const void* p, std::size_t len) {
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t first = a / page_size();
+  const std::uintptr_t last = (a + len - 1) / page_size();
+  return last - first + 1;
+}
+
+// An mmap'ed area, unmapped on destruction.
+class Mapping {
+ public:
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  Mapping(Mapping&& o) noexcept
+      : base_(std::exchange(o.base_, nullptr)), len_(o.len_), data_(o.data_), size_(o.size_) {}
+  Mapping& operator=(Mapping&&) = delete;
+  ~Mapping() {
+    if (base_ != nullptr) munmap(base_, len_);
+  }
+
+  // flags: MAP_PRIVATE or MAP_SHARED (plus MAP_HUGETLB); align: 0 or a power
+  // of two the start is aligned to.
+  static Result<Mapping> make(std::size_t size, int flags, std::size_t align = 0, int fd = -1) {
+    Mapping m;
+    m.len_ = size + align;
+    const int anon = fd < 0 ? MAP_ANONYMOUS : 0;
+    void* p = mmap(nullptr, m.len_, PROT_READ | PROT_WRITE, flags | anon, fd, 0);
+    if (p == MAP_FAILED) return Error::from_errno("mmap of " + std::to_string(size) + " bytes");
+    m.base_ = p;
+    auto start = reinterpret_cast<std::uintptr_t>(p);
+    if (align != 0) start = (start + align - 1) & ~(align - 1);
+    m.data_ = reinterpret_cast<char*>(start);
+    m.size_ = size;
+    return m;
+  }
+
+  [[nodiscard]] char* data() const { return data_; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] std::size_t pages() const { return size_ / page_size(); }
+  [[nodiscard]] char* page(std::size_t i) const { return data_ + i * page_size(); }
+  [[nodiscard]] std::uintptr_t begin() const { return reinterpret_cast<std::uintptr_t>(data_); }
+  [[nodiscard]] std::uintptr_t end() const { return begin() + size_; }
+
+ private:
+  void* base_ = nullptr;
+  std::size_t len_ = 0;
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// A pipe used as a one-shot barrier between two processes.
+class Gate {
+ public:
+  Gate() {
+    if (pipe2(fds_, O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
+  }
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+  Gate(Gate&&) = delete;
+  Gate& operator=(Gate&&) = delete;
+  ~Gate() {
+    for (const int fd : fds_)
+      if (fd >= 0) close(fd);
+  }
+  [[nodiscard]] bool ok() const { return fds_[0] >= 0; }
+  void open() const {
+    const char c = 1;
+    while (write(fds_[1], &c, 1) < 0 && errno == EINTR) {
+    }
+  }
+  void wait() const {
+    char c = 0;
+    while (read(fds_[0], &c, 1) < 0 && errno == EINTR) {
+    }
+  }
+  void send_pid(pid_t pid) const {
+    while (write(fds_[1], &pid, sizeof(pid)) < 0 && errno == EINTR) {
+    }
+  }
+  [[nodiscard]] pid_t recv_pid() const {
+    pid_t pid = -1;
+    while (read(fds_[0], &pid, sizeof(pid)) < 0 && errno == EINTR) {
+    }
+    return pid;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+void touch(const Mapping& m, std::size_t first, std::size_t count, char value) {
+  for (std::size_t i = first; i < first + count; i++) *m.page(i) = value;
+}
+
+void fill(const Mapping& m, char value) { std::memset(m.data(), value, m.size()); }
+
+std::uint64_t read_all(const Mapping& m) {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < m.pages(); i++) sum += *static_cast<volatile char*>(m.page(i));
+  return sum;
+}
+
+bool write_file(const char* path, const std::string& value) {
+  std::ofstream f(path);
+  f << value;
+  f.flush();
+  return f.good();
+}
+
+std::string read_file(const char* path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+long read_long(const char* path) { return std::strtol(read_file(path).c_str(), nullptr, 10); }
+
+// Pages held in per-CPU LRU batches carry an extra reference that turns a
+// reuse into a copy: pin to one CPU and drain the batches before measuring.
+void settle() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(0, &set);
+  sched_setaffinity(0, sizeof(set), &set);
+  write_file("/proc/sys/vm/compact_memory", "1");
+}
+
+// Runs fn in a child process; the child exits with fn's return value.
+template <typename Fn>
+pid_t spawn(Fn&& fn) {
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) _exit(fn());
+  return pid;
+}
+
+int reap(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+// Builds the report of one scenario.
+class Model {
+ public:
+  Model(ScenarioEnv& env, std::string_view name) : env_(env) {
+    report_.scenario = std::string(name);
+    role("parent", getpid());
+  }
+
+  void role(const std::string& name, pid_t pid) { report_.roles[name].push_back(pid); }
+
+  Result<void> region(const std::string& name, std::uintptr_t start, std::uintptr_t end) {
+    auto r = env_.add_region(getpid(), start, end, name);
+    if (!r) return r;
+    report_.regions.push_back(name);
+    return {};
+  }
+  Result<void> region(const std::string& name, const Mapping& m) {
+    return region(name, m.begin(), m.end());
+  }
+
+  void expect(const std::string& role, const std::string& region, int counter, std::uint64_t v,
+              const std::string& rule) {
+    report_.expect.push_back({role, region, counter, v, rule});
+  }
+  // An outcome of do_wp_page: its class and the write faults it took.
+  void faults(const std::string& role, const std::string& region, int counter, std::uint64_t v,
+              const std::string& rule) {
+    expect(role, region, counter, v, rule);
+    expect(role, region, COWPROBE_C_WP_FAULTS, v, rule);
+  }
+  void note(std::string text) { report_.notes.push_back(std::move(text)); }
+
+  Result<ScenarioReport> skip(std::string why) {
+    report_.skip = std::move(why);
+    return report_;
+  }
+  Result<ScenarioReport> done() { return report_; }
+  [[nodiscard]] ScenarioEnv& env() const { return env_; }
+
+ private:
+  ScenarioEnv& env_;
+  ScenarioReport report_;
+};
+
+constexpr std::size_t kPages = 64;
+constexpr std::size_t kWrites = 16;
+const std::string kBuf = "buffer";
+
+#define TRY(expr)                       \
+  do {                                  \
+    auto try_r_ = (expr);               \
+    if (!try_r_) return try_r_.error(); \
+  } while (0)
+
+// A private anonymous buffer of n pages, written before fork.
+Result<Mapping> written_buffer(std::size_t n = kPages) {
+  auto m = Mapping::make(n * page_size(), MAP_PRIVATE);
+  if (!m) return m;
+  madvise(m->data(), m->size(), MADV_NOHUGEPAGE);
+  fill(*m, 'p');
+  return m;
+}
+
+const std::string kCopyRule =
+    "a write to a page shared with another process copies it (wp_page_copy)";
+const std::string kReuseRule =
+    "the writer is the page's only mapper: the kernel makes it writable in place "
+    "(wp_page_reuse), no copy";
+
+Result<ScenarioReport> child_writes(ScenarioEnv& env) {
+  Model m(env, "child-writes");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    touch(*buf, 0, kWrites, 'c');
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  m.faults("child", kBuf, COWPROBE_C_COPIES, kWrites,
+           "child writes 16 of 64 pages: " + kCopyRule + ", once per page");
+  return m.done();
+}
+
+Result<ScenarioReport> no_write(ScenarioEnv& env) {
+  Model m(env, "no-write");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  const std::uint64_t sum = read_all(*buf);
+  settle();
+  const pid_t c = spawn([&] { return read_all(*buf) == sum ? 0 : 1; });
+  m.role("child", c);
+  reap(c);
+  m.note("reads of shared pages take no write fault: nothing to count");
+  return m.done();
+}
+
+Result<ScenarioReport> parent_after_wait(ScenarioEnv& env) {
+  Model m(env, "parent-after-wait");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([] { return 0; });
+  m.role("child", c);
+  reap(c);
+  touch(*buf, 0, kWrites, 'P');
+  m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+           "the child exited without writing; the pages stay write-protected, " + kReuseRule);
+  return m.done();
+}
+
+Result<ScenarioReport> parent_writes_child_alive(ScenarioEnv& env) {
+  Model m(env, "parent-writes-child-alive");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  Gate go;
+  const pid_t c = spawn([&] {
+    go.wait();
+    touch(*buf, 0, kWrites, 'c');
+    return 0;
+  });
+  m.role("child", c);
+  touch(*buf, 0, kWrites, 'P');
+  go.open();
+  reap(c);
+  m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites,
+           "the parent writes while the child still maps the pages: " + kCopyRule);
+  m.faults("child", kBuf, COWPROBE_C_REUSES, kWrites,
+           "the parent's copies left the child as the originals' only mapper: " + kReuseRule);
+  return m.done();
+}
+
+Result<ScenarioReport> several_children(ScenarioEnv& env) {
+  constexpr int kChildren = 3;
+  constexpr std::size_t kShared = 8;
+  Model m(env, "several-children");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  Gate turn[kChildren];
+  Gate wrote[kChildren];
+  Gate leave;
+  pid_t kids[kChildren];
+  for (int i = 0; i < kChildren; i++) {
+    kids[i] = spawn([&, i] {
+      turn[i].wait();
+      touch(*buf, 0, kShared, static_cast<char>('a' + i));
+      wrote[i].open();
+      leave.wait();
+      return 0;
+    });
+    m.role("children", kids[i]);
+  }
+  for (int i = 0; i < kChildren; i++) {
+    turn[i].open();
+    wrote[i].wait();
+  }
+  for (int i = 0; i < kChildren; i++) leave.open();
+  for (const pid_t k : kids) reap(k);
+  touch(*buf, 0, kShared, 'P');
+  m.faults("children", kBuf, COWPROBE_C_COPIES, kChildren * kShared,
+           "4 processes share each page and all 4 write it: min(writers, sharers - 1) = 3 "
+           "copies, one per child, in turn");
+  m.faults("parent", kBuf, COWPROBE_C_REUSES, kShared,
+           "the children exited: the parent is the last mapper, " + kReuseRule);
+  return m.done();
+}
+
+Result<ScenarioReport> fork_chain(ScenarioEnv& env) {
+  Model m(env, "fork-chain");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  Gate up;
+  const pid_t c = spawn([&] {
+    const pid_t g = spawn([&] {
+      touch(*buf, 0, kWrites, 'g');
+      return 0;
+    });
+    up.send_pid(g);
+    reap(g);
+    return 0;
+  });
+  m.role("child", c);
+  m.role("grandchild", up.recv_pid());
+  reap(c);
+  touch(*buf, 0, kWrites, 'P');
+  m.faults("grandchild", kBuf, COWPROBE_C_COPIES, kWrites,
+           "the grandchild inherits the child's write-protected mappings; its parent and "
+           "grandparent still map the pages: " +
+               kCopyRule);
+  m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+           "child and grandchild exited: " + kReuseRule);
+  return m.done();
+}
+
+Result<ScenarioReport> threads(ScenarioEnv& env) {
+  Model m(env, "threads");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    std::thread a([&] { touch(*buf, 0, kWrites / 2, 'a'); });
+    std::thread b([&] { touch(*buf, kWrites / 2, kWrites / 2, 'b'); });
+    a.join();
+    b.join();
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  m.faults("child", kBuf, COWPROBE_C_COPIES, kWrites,
+           "two threads of the child write disjoint halves: " + kCopyRule +
+               ", per page, whichever thread writes");
+  return m.done();
+}
+
+const char* true_path() { return access("/bin/true", X_OK) == 0 ? "/bin/true" : "/usr/bin/true"; }
+
+Result<ScenarioReport> fork_exec(ScenarioEnv& env) {
+  Model m(env, "fork-exec");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const char* prog = true_path();
+  const pid_t c = spawn([&] {
+    execl(prog, prog, static_cast<char*>(nullptr));
+    return 127;
+  });
+  m.role("child", c);
+  reap(c);
+  touch(*buf, 0, kWrites, 'P');
+  m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+           "exec dropped the child's copy of the address space without a write; the pages "
+           "stay write-protected in the parent: " +
+               kReuseRule);
+  m.note("the child copies nothing of the buffer: exec replaces its mm (its regions end there)");
+  return m.done();
+}
+
+Result<ScenarioReport> vfork_exit(ScenarioEnv& env) {
+  Model m(env, "vfork");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  std::fflush(nullptr);
+  const pid_t c = vfork();
+  if (c == 0) _exit(0);
+  m.role("child", c);
+  reap(c);
+  touch(*buf, 0, kWrites, 'P');
+  m.note("vfork shares the parent's mm: nothing is write-protected, so no write fault at all");
+  return m.done();
+}
+
+Result<ScenarioReport> posix_spawn_true(ScenarioEnv& env) {
+  Model m(env, "posix-spawn");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const char* prog = true_path();
+  pid_t c = -1;
+  char* argv[] = {const_cast<char*>(prog), nullptr};
+  std::fflush(nullptr);
+  if (const int err = posix_spawn(&c, prog, nullptr, nullptr, argv, environ); err != 0)
+    return Error(err, std::string("posix_spawn ") + prog);
+  m.role("child", c);
+  reap(c);
+  touch(*buf, 0, kWrites, 'P');
+  m.note(
+      "glibc's posix_spawn clones with CLONE_VM|CLONE_VFORK: no page is shared by CoW, "
+      "so the parent's writes take no fault");
+  return m.done();
+}
+
+Result<ScenarioReport> shared_anon(ScenarioEnv& env) {
+  Model m(env, "shared-anon");
+  auto buf = Mapping::make(kPages * page_size(), MAP_SHARED);
+  if (!buf) return buf.error();
+  fill(*buf, 's');
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    touch(*buf, 0, kWrites, 'c');
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  touch(*buf, 0, kWrites, 'P');
+  m.note(
+      "MAP_SHARED pages are never copied: fork does not copy their page tables, the "
+      "child's writes fault them in writable");
+  return m.done();
+}
+
+Result<ScenarioReport> zero_page(ScenarioEnv& env) {
+  Model m(env, "zero-page");
+  auto buf = Mapping::make(kPages * page_size(), MAP_PRIVATE);
+  if (!buf) return buf.error();
+  madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
+  TRY(m.region(kBuf, *buf));
+  read_all(*buf);
+  touch(*buf, 0, kWrites, 'z');
+  m.faults("parent", kBuf, COWPROBE_C_ZERO_FILLS, kWrites,
+           "a read of never-written memory maps the shared zero page read-only; the write "
+           "fault then installs a zeroed page (no data copied, no fork needed)");
+  return m.done();
+}
+
+Result<ScenarioReport> zero_page_fork(ScenarioEnv& env) {
+  Model m(env, "zero-page-fork");
+  auto buf = Mapping::make(kPages * page_size(), MAP_PRIVATE);
+  if (!buf) return buf.error();
+  madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
+  TRY(m.region(kBuf, *buf));
+  read_all(*buf);
+  settle();
+  const pid_t c = spawn([&] {
+    touch(*buf, 0, kWrites, 'c');
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  m.faults("child", kBuf, COWPROBE_C_ZERO_FILLS, kWrites,
+           "parent and child map the zero page after fork; the child's write installs a "
+           "zeroed page: a zero fill, not a copy");
+  return m.done();
+}
+
+Result<ScenarioReport> file_private(ScenarioEnv& env) {
+  Model m(env, "file-private");
+  constexpr std::size_t kRead = 8;
+  char path[] = "/tmp/cowprobe-file-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return Error::from_errno("mkstemp /tmp");
+  unlink(path);
+  const std::string page(page_size(), 'f');
+  bool ok = true;
+  for (std::size_t i = 0; i < kPages && ok; i++)
+    ok = write(fd, page.data(), page.size()) == static_cast<ssize_t>(page.size());
+  auto buf = ok ? Mapping::make(kPages * page_size(), MAP_PRIVATE, 0, fd)
+                : Result<Mapping>(Error::from_errno("write to the scratch file"));
+  close(fd);
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  touch(*buf, 0, kWrites, 'w');
+  const std::size_t base = kPages / 2;
+  for (std::size_t i = base; i < base + kRead; i++)
+    (void)*static_cast<volatile char*>(buf->page(i));
+  touch(*buf, base, kRead, 'r');
+  m.expect("parent", kBuf, COWPROBE_C_FILE_COPIES, kWrites,
+           "a write to a not-present page of a private file mapping copies the file page "
+           "into a new anonymous page at once (do_cow_fault): no write-protect fault");
+  m.faults("parent", kBuf, COWPROBE_C_COPIES, kRead,
+           "a read maps the page-cache page read-only; the write then copies it (do_wp_page "
+           "-> wp_page_copy): the page cache is never written through a private mapping");
+  return m.done();
+}
+
+Result<ScenarioReport> mprotect_rw(ScenarioEnv& env) {
+  Model m(env, "mprotect");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  mprotect(buf->data(), buf->size(), PROT_READ);
+  mprotect(buf->data(), buf->size(), PROT_READ | PROT_WRITE);
+  touch(*buf, 0, kWrites, 'm');
+  if (!env.kernel.at_least(6, 0))
+    m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+             "before 6.0 mprotect(PROT_WRITE) leaves PTEs read-only; each write faults and, "
+             "with no other mapper, " +
+                 kReuseRule);
+  else
+    m.note("since 6.0 mprotect makes exclusive anonymous PTEs writable at once: no fault");
+  return m.done();
+}
+
+Result<ScenarioReport> remote_write(ScenarioEnv& env) {
+  Model m(env, "remote");
+  auto buf = written_buffer();
+  if (!buf) return buf.error();
+  TRY(m.region(kBuf, *buf));
+  settle();
+  Gate leave;
+  const pid_t c = spawn([&] {
+    leave.wait();
+    return 0;
+  });
+  m.role("child", c);
+  const char byte = 'R';
+  std::size_t written = 0;
+  for (std::size_t i = 0; i < kWrites; i++) {
+    iovec local{const_cast<char*>(&byte), 1};
+    iovec remote{buf->page(i), 1};
+    if (process_vm_writev(c, &local, 1, &remote, 1, 0) == 1) written++;
+  }
+  leave.open();
+  reap(c);
+  if (written != kWrites)
+    return m.skip("process_vm_writev failed: " + std::string(strerror(errno)));
+  const std::string rule =
+      "the parent writes into the child's pages with process_vm_writev: the fault runs in "
+      "the parent but on the child's memory, so it is the child's copy, marked remote";
+  m.faults("child", kBuf, COWPROBE_C_COPIES, kWrites, rule);
+  m.expect("child", kBuf, COWPROBE_C_REMOTE_WP_FAULTS, kWrites, rule);
+  m.expect("child", kBuf, COWPROBE_C_REMOTE_COPIES, kWrites, rule);
+  return m.done();
+}
+
+bool backed_by_thp(const Mapping& buf) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    std::uintptr_t lo = 0;
+    std::uintptr_t hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2) {  // NOLINT
+      inside = lo <= buf.begin() && buf.end() <= hi;
+      continue;
+    }
+    long kb = 0;
+    if (inside && std::sscanf(line.c_str(), "AnonHugePages: %ld kB", &kb) == 1)  // NOLINT
+      return static_cast<std::size_t>(kb) * 1024 >= buf.size();
+  }
+  return false;
+}
+
+Result<ScenarioReport> thp(ScenarioEnv& env) {
+  constexpr std::size_t kHugePages = 2;
+  Model m(env, "thp");
+  const std::string mode = read_file("/sys/kernel/mm/transparent_hugepage/enabled");
+  if (mode.empty() || mode.find("[never]") != std::string::npos)
+    return m.skip("transparent huge pages are off in this kernel");
+  auto buf = Mapping::make(kHugePages * kHuge, MAP_PRIVATE, kHuge);
+  if (!buf) return buf.error();
+  madvise(buf->data(), buf->size(), MADV_HUGEPAGE);
+  fill(*buf, 't');
+  if (!backed_by_thp(*buf)) return m.skip("the kernel did not back the buffer with huge pages");
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    for (std::size_t i = 0; i < kHugePages; i++) buf->data()[i * kHuge] = 'c';
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  for (std::size_t i = 0; i < kHugePages; i++) buf->data()[i * kHuge] = 'P';
+  const std::string split =
+      "a write to a THP shared after fork splits the child's PMD (since 5.8) and copies "
+      "only the 4 KiB page written";
+  m.expect("child", kBuf, COWPROBE_C_THP_WP_FAULTS, kHugePages, split);
+  m.expect("child", kBuf, COWPROBE_C_THP_FALLBACKS, kHugePages, split);
+  m.faults("child", kBuf, COWPROBE_C_COPIES, kHugePages, split);
+  m.expect("child", kBuf, COWPROBE_C_THP_COPIES, kHugePages, split);
+  const std::string reuse =
+      "the child exited; the parent's PMD still maps the whole huge page and nobody else "
+      "does: reused whole (do_huge_pmd_wp_page)";
+  m.expect("parent", kBuf, COWPROBE_C_THP_WP_FAULTS, kHugePages, reuse);
+  m.expect("parent", kBuf, COWPROBE_C_THP_REUSES, kHugePages, reuse);
+  return m.done();
+}
+
+Result<ScenarioReport> hugetlb(ScenarioEnv& env) {
+  Model m(env, "hugetlb");
+  const char* nr = "/proc/sys/vm/nr_hugepages";
+  const long have = read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+  if (have < 3) write_file(nr, std::to_string(read_long(nr) + 3 - have));
+  if (read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") < 3)
+    return m.skip("fewer than 3 free 2 MiB hugetlb pages and none could be reserved");
+  auto buf = Mapping::make(kHuge, MAP_PRIVATE | MAP_HUGETLB);
+  if (!buf) return m.skip("mmap(MAP_HUGETLB) failed: " + buf.error().what());
+  fill(*buf, 'h');
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    buf->data()[0] = 'c';
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  buf->data()[0] = 'P';
+  const std::string copy =
+      "a write to a private hugetlb page shared after fork copies the whole 2 MiB page";
+  const std::string reuse =
+      "the child exited: the parent is the only mapper and reuses the huge page";
+  m.expect("child", kBuf, COWPROBE_C_HUGETLB_WP_FAULTS, 1, copy);
+  m.expect("child", kBuf, COWPROBE_C_HUGETLB_COPIES, 1, copy);
+  m.expect("parent", kBuf, COWPROBE_C_HUGETLB_WP_FAULTS, 1, reuse);
+  m.expect("parent", kBuf, COWPROBE_C_HUGETLB_REUSES, 1, reuse);
+  return m.done();
+}
+
+Result<ScenarioReport> ksm(ScenarioEnv& env) {
+  constexpr std::size_t kSame = 32;
+  Model m(env, "ksm");
+  const char* run = "/sys/kernel/mm/ksm/run";
+  if (access(run, W_OK) != 0) return m.skip("KSM is not built into this kernel");
+  auto buf = Mapping::make(kSame * page_size(), MAP_PRIVATE);
+  if (!buf) return buf.error();
+  madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
+  fill(*buf, 'k');
+  if (madvise(buf->data(), buf->size(), MADV_MERGEABLE) != 0)
+    return m.skip("madvise(MADV_MERGEABLE) failed: " + std::string(strerror(errno)));
+  const std::string before = read_file(run);
+  const long sharing0 = read_long("/sys/kernel/mm/ksm/pages_sharing");
+  write_file("/sys/kernel/mm/ksm/sleep_millisecs", "10");
+  write_file("/sys/kernel/mm/ksm/pages_to_scan", "1000");
+  write_file(run, "1");
+  bool merged = false;
+  for (int i = 0; i < 400 && !merged; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    merged =
+        read_long("/sys/kernel/mm/ksm/pages_sharing") - sharing0 >= static_cast<long>(kSame) - 1;
+  }
+  write_file(run, before.empty() ? "0" : before.substr(0, 1));
+  if (!merged) return m.skip("ksmd did not merge the pages within 10 s");
+  TRY(m.region(kBuf, *buf));
+  touch(*buf, 0, kWrites, 'w');
+  m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites,
+           "KSM merged the identical pages into one read-only page; a KSM page is never "
+           "reused, each write copies it");
+  m.expect("parent", kBuf, COWPROBE_C_KSM_COPIES, kWrites, "the source page was a KSM page");
+  return m.done();
+}
+
+// The seed document's third program: a 4 MB global array whose child changes
+// ten elements: one page copied (two if the ten straddle a page boundary).
+int seed_array[1024 * 1024];  // NOLINT
+
+Result<ScenarioReport> seed_global_array(ScenarioEnv& env) {
+  Model m(env, "seed-global-array");
+  constexpr int kSize = 1024 * 1024;
+  for (int i = 0; i < kSize; i++) seed_array[i] = i;
+  TRY(m.region("big_array", reinterpret_cast<std::uintptr_t>(seed_array),
+               reinterpret_cast<std::uintptr_t>(seed_array + kSize)));
+  FILE* out = env.out;
+  if (out != nullptr)
+    std::fprintf(out, "[Before fork] big_array[0]=%d, big_array[last]=%d\n", seed_array[0],
+                 seed_array[kSize - 1]);
+  settle();
+  const pid_t c = spawn([&] {
+    for (int i = 0; i < 10; i++) seed_array[i] = -1;
+    if (out != nullptr) {
+      std::fprintf(out, "[Child ] big_array[0]=%d (modified)\n", seed_array[0]);
+      std::fprintf(out, "[Child ] big_array[1000]=%d (still shared)\n", seed_array[1000]);
+      std::fflush(out);
+    }
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  if (out != nullptr) {
+    std::fprintf(out, "[Parent] big_array[0]=%d (unchanged by child)\n", seed_array[0]);
+    std::fprintf(out, "[Parent] big_array[1000]=%d\n", seed_array[1000]);
+  }
+  const std::size_t pages = span_pages(seed_array, 10 * sizeof(int));
+  m.faults("child", "big_array", COWPROBE_C_COPIES, pages,
+           "the child writes big_array[0..9], " + std::to_string(10 * sizeof(int)) + " bytes on " +
+               std::to_string(pages) +
+               " page(s): only those are copied, the other pages of the 4 MB stay shared");
+  return m.done();
+}
+
+long rss_kb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  return -1;
+}
+
+// The seed's second program: RSS before and after a 50 MB child write.
+Result<ScenarioReport> seed_rss(ScenarioEnv& env) {
+  Model m(env, "seed-rss");
+  constexpr std::size_t kSize = 50 * kMiB;
+  std::unique_ptr<char, decltype(&std::free)> buf(static_cast<char*>(std::malloc(kSize)),
+                                                  &std::free);
+  if (!buf) return Error(ENOMEM, "malloc 50 MB");
+  std::memset(buf.get(), 'X', kSize);
+  TRY(m.region("buf", reinterpret_cast<std::uintptr_t>(buf.get()),
+               reinterpret_cast<std::uintptr_t>(buf.get()) + kSize));
+  FILE* out = env.out;
+  if (out != nullptr) std::fprintf(out, "[Parent before fork] RSS = %ld KB\n", rss_kb());
+  settle();
+  const pid_t c = spawn([&] {
+    if (out != nullptr) std::fprintf(out, "[Child after fork, no write] RSS = %ld KB\n", rss_kb());
+    std::memset(buf.get(), 'Y', kSize);
+    if (out != nullptr) {
+      std::fprintf(out, "[Child after write, CoW done] RSS = %ld KB\n", rss_kb());
+      std::fflush(out);
+    }
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  if (out != nullptr) std::fprintf(out, "[Parent after child] RSS = %ld KB\n", rss_kb());
+  const std::size_t pages = span_pages(buf.get(), kSize);
+  m.faults("child", "buf", COWPROBE_C_COPIES, pages,
+           "the child's memset writes every page of the 50 MB: each is copied once; malloc "
+           "puts its 16-byte header in front, so 12800 pages' worth spans " +
+               std::to_string(pages) + " pages");
+  return m.done();
+}
+
+// The seed's first program: fork time against buffer size, with and without
+// a child write. Buffers are kept until the end so that no later buffer
+// reuses the addresses of an earlier region.
+Result<ScenarioReport> seed_fork_time(ScenarioEnv& env) {
+  Model m(env, "seed-fork-time");
+  const int iterations = env.fork_time_iterations;
+  const std::size_t sizes[] = {1 * kMiB, 10 * kMiB, 50 * kMiB};
+  const char* names[] = {"1MB", "10MB", "50MB"};
+  FILE* out = env.out;
+  if (out != nullptr) {
+    std::fprintf(out, "%-8s %-20s %-20s\n", "Size", "fork() no write (ms)", "fork() + write (ms)");
+    std::fprintf(out, "%-8s %-20s %-20s\n", "----", "--------------------", "-------------------");
+  }
+  std::vector<std::unique_ptr<char, decltype(&std::free)>> keep;
+  for (std::size_t s = 0; s < 3; s++) {
+    keep.emplace_back(static_cast<char*>(std::malloc(sizes[s])), &std::free);
+    char* buf = keep.back().get();
+    if (buf == nullptr) return Error(ENOMEM, std::string("malloc ") + names[s]);
+    std::memset(buf, 'A', sizes[s]);
+    TRY(m.region(names[s], reinterpret_cast<std::uintptr_t>(buf),
+                 reinterpret_cast<std::uintptr_t>(buf) + sizes[s]));
+    settle();
+    double ms[2] = {0, 0};
+    for (int write = 0; write < 2; write++) {
+      const std::string group = std::string(write != 0 ? "write-" : "nowrite-") + names[s];
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int i = 0; i < iterations; i++) {
+        const pid_t c = spawn([&] {
+          if (write != 0) std::memset(buf, 'B', sizes[s]);
+          return 0;
+        });
+        m.role(group, c);
+        reap(c);
+      }
+      ms[write] =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() /
+          iterations;
+      if (write != 0)
+        m.faults(group, names[s], COWPROBE_C_COPIES,
+                 static_cast<std::uint64_t>(iterations) * span_pages(buf, sizes[s]),
+                 std::to_string(iterations) + " children each write all " +
+                     std::to_string(span_pages(buf, sizes[s])) +
+                     " pages the buffer spans: one copy per page per child");
+    }
+    if (out != nullptr) std::fprintf(out, "%-8s %-20.3f %-20.3f\n", names[s], ms[0], ms[1]);
+  }
+  m.note(
+      "children that do not write copy nothing, whatever the size: fork itself only "
+      "write-protects the pages");
+  return m.done();
+}
+
+}  // namespace
+
+const std::vector<Scenario>& scenarios() {
+  static const std::vector<Scenario> all = {
+      {"child-writes", "child writes 16 of 64 pages after fork: 16 copies", child_writes},
+      {"no-write", "child only reads: no write faults", no_write},
+      {"parent-after-wait", "parent writes after waitpid: reuses, no copies", parent_after_wait},
+      {"parent-writes-child-alive", "parent copies while the child lives; the child reuses",
+       parent_writes_child_alive},
+      {"several-children", "three children write the same pages: S-1 copies, last reuses",
+       several_children},
+      {"fork-chain", "grandchild writes: copies; parent reuses after the chain exits", fork_chain},
+      {"threads", "two threads of a child write disjoint pages: one copy per page", threads},
+      {"fork-exec", "child execs at once: no copies of the buffer", fork_exec},
+      {"vfork", "vfork shares the mm: no CoW at all", vfork_exit},
+      {"posix-spawn", "posix_spawn uses CLONE_VM: no CoW at all", posix_spawn_true},
+      {"shared-anon", "MAP_SHARED memory is never copied", shared_anon},
+      {"zero-page", "write after read of fresh memory: zero fills", zero_page},
+      {"zero-page-fork", "zero page shared over fork: zero fills in the child", zero_page_fork},
+      {"file-private", "private file mapping written before and after a read", file_private},
+      {"mprotect", "mprotect read-only then writable, then write", mprotect_rw},
+      {"remote", "process_vm_writev into a child: the child's copies, marked remote", remote_write},
+      {"thp", "THP after fork: the child splits and copies 4 KiB, the parent reuses whole", thp},
+      {"hugetlb", "hugetlb page after fork: child copies 2 MiB, parent reuses", hugetlb},
+      {"ksm", "writes to KSM-merged pages: always copies", ksm},
+      {"seed-fork-time", "seed program 1: fork time vs size, with and without a child write",
+       seed_fork_time},
+      {"seed-rss", "seed program 2: RSS around a 50 MB child write", seed_rss},
+      {"seed-global-array", "seed program 3: a 4 MB global array, child changes 10 elements",
+       seed_global_array},
+  };
+  return all;
+}
+
+const Scenario* find_scenario(std::string_view name) {
+  for (const auto& s : scenarios())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace cowprobe
