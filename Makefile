@@ -9,6 +9,9 @@
 #                    KDIR=..., for any kernel build tree
 #   make host-demo   the demo on this machine's own kernel (needs module
 #                    loading and its headers in /lib/modules/`uname -r`/build)
+#   make matrix      every kernel line (5.10 6.1 6.12 6.12-rt 7.2, or
+#                    MATRIX_KERNELS="6.1 7.2"): build, boot, run the whole
+#                    scenario suite, table + build/matrix.json + KTAP
 #   make bench       fork+write overhead with and without the module, in a VM
 #   make style       clang-format and checkpatch
 BUILD ?= build
@@ -39,7 +42,7 @@ module:
 endif
 
 demo: setup userspace
-	tools/vm/run --kernel $(KERNEL) --add tools/demo/seed-demo:/usr/local/bin/seed-demo -- seed-demo
+	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/vm/run --kernel $(KERNEL) --add tools/demo/seed-demo:/usr/local/bin/seed-demo -- seed-demo
 
 host-demo: userspace
 	tools/kernel/build-module /lib/modules/$$(uname -r)/build $(BUILD)/kmod/host
@@ -50,8 +53,13 @@ test: setup userspace
 	cmake -S . -B $(HOST) -DCOWPROBE_VM_KERNELS="$(KERNELS)" >/dev/null
 	ctest --test-dir $(HOST) --output-on-failure --timeout 1800
 
+MATRIX_KERNELS ?= 5.10 6.1 6.12 6.12-rt 7.2
+MATRIX_REPEAT ?= 10
+matrix: setup userspace
+	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/matrix --repeat $(MATRIX_REPEAT) $(MATRIX_KERNELS)
+
 bench: setup userspace
-	tools/bench/overhead --kernel $(KERNEL)
+	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/bench/overhead --kernel $(KERNEL)
 
 style:
 	tools/style/check
@@ -59,4 +67,4 @@ style:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all setup userspace module demo host-demo test bench style clean
+.PHONY: all setup userspace module demo host-demo test matrix bench style clean

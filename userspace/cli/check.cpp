@@ -47,8 +47,8 @@ void print_run(const RunResult& r) {
   fmt::print("  {:<12} {:<10} {:<18} {:>9} {:>9}\n", "role", "region", "class", "expected",
              "measured");
   for (const auto& c : r.classes)
-    fmt::print("  {:<12} {:<10} {:<18} {:>9} {:>9}{}\n", c.role, c.region,
-               counter_name(c.counter), c.expected, c.measured, c.ok() ? "" : "  <-- differs");
+    fmt::print("  {:<12} {:<10} {:<18} {:>9} {:>9}{}\n", c.role, c.region, counter_name(c.counter),
+               c.expected, c.measured, c.ok() ? "" : "  <-- differs");
   for (const auto& e : r.explanations) fmt::print("  why: {}\n", e);
   for (const auto& p : r.problems) fmt::print("  problem: {}\n", p);
   for (const auto& x : r.crosschecks)
@@ -123,8 +123,7 @@ int run_check(const CheckOptions& opts) {
         for (const auto& e : r->explanations) why.push_back(fmt::format("run {}: {}", i, e));
         for (const auto& p : r->problems) why.push_back(fmt::format("run {}: {}", i, p));
         for (const auto& x : r->crosschecks)
-          if (!x.ok)
-            why.push_back(fmt::format("run {}: {} {} < {}", i, x.name, x.kernel, x.ours));
+          if (!x.ok) why.push_back(fmt::format("run {}: {} {} < {}", i, x.name, x.kernel, x.ours));
       }
       if (i == 1 && !opts.json && !opts.tap) {
         std::cerr << "\r";
@@ -134,10 +133,8 @@ int run_check(const CheckOptions& opts) {
     }
     if (skip) status = "skip";
     (status == "pass" ? passed : status == "fail" ? failed : skipped)++;
-    out["scenarios"].push_back({{"name", s->name},
-                                {"summary", s->summary},
-                                {"status", status},
-                                {"runs", runs}});
+    out["scenarios"].push_back(
+        {{"name", s->name}, {"summary", s->summary}, {"status", status}, {"runs", runs}});
     if (opts.tap) {
       if (skip)
         fmt::print("ok {} {} # SKIP {}\n", number, s->name, *skip);
@@ -148,7 +145,8 @@ int run_check(const CheckOptions& opts) {
       if (skip) {
         if (opts.repeat > 0) fmt::print("{}: skip: {}\n", s->name, *skip);
       } else {
-        fmt::print("{}: {} ({} run{})\n", s->name, status, opts.repeat, opts.repeat == 1 ? "" : "s");
+        fmt::print("{}: {} ({} run{})\n", s->name, status, opts.repeat,
+                   opts.repeat == 1 ? "" : "s");
         for (const auto& w : why) fmt::print("  {}\n", w);
       }
     }

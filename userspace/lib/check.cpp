@@ -252,8 +252,8 @@ Result<RunResult> run_check(Client& client, const Scenario& scenario, int iterat
   // pgreuse is reported, not judged: on 6.12 it stayed below cowprobe's reuse
   // count (24 < 27 in child-writes), a difference not yet explained.
   if (auto d = delta("pgreuse"))
-    result.crosschecks.push_back({"pgreuse", *d, tree.reuses, true,
-                                  "/proc/vmstat pgreuse, system-wide (informational)"});
+    result.crosschecks.push_back(
+        {"pgreuse", *d, tree.reuses, true, "/proc/vmstat pgreuse, system-wide (informational)"});
   if (auto d = delta("cow_ksm"))
     result.crosschecks.push_back({"cow_ksm", *d, tree.ksm_copies, *d >= tree.ksm_copies,
                                   "/proc/vmstat cow_ksm counts copies of KSM pages"});

@@ -574,8 +574,9 @@ Result<ScenarioReport> zero_page_fork(ScenarioEnv& env) {
   m.role("child", c);
   reap(c);
   touch(*buf, 0, kWrites, 'P');
-  m.note("the buffer was only read, so it has no anon_vma and fork does not copy its page "
-         "tables: the child's writes are plain anonymous faults, no write-protect fault");
+  m.note(
+      "the buffer was only read, so it has no anon_vma and fork does not copy its page "
+      "tables: the child's writes are plain anonymous faults, no write-protect fault");
   m.faults("parent", kBuf, COWPROBE_C_ZERO_FILLS, kWrites,
            "the parent still maps the zero page read-only: its write installs a zeroed page "
            "(a zero fill, not a copy)");
@@ -754,7 +755,7 @@ Result<ScenarioReport> ksm(ScenarioEnv& env) {
   auto buf = Mapping::make(kSame * page_size(), MAP_PRIVATE);
   if (!buf) return buf.error();
   madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
-  fill(*buf, 'k');
+  fill(*buf, static_cast<char>('a' + getpid() % 26));  // no stale stable-tree page
   if (madvise(buf->data(), buf->size(), MADV_MERGEABLE) != 0)
     return m.skip("madvise(MADV_MERGEABLE) failed: " + std::string(strerror(errno)));
   const std::string before = read_file(run);

@@ -77,7 +77,7 @@
  *               COWPROBE_A_REGION_START       u64, required, first address
  *               COWPROBE_A_REGION_END         u64, required, one past the last
  *               COWPROBE_A_REGION_NAME        string, optional, < 16 bytes
- *     Faults at addresses in [START, END) are also counted in the region's
+ *     Faults on pages that overlap [START, END) are also counted in the region's
  *     own counters. Processes forked later inherit the region (counters
  *     start at zero); exec ends a process's regions, which described the
  *     old image. At most COWPROBE_A_LIMIT_REGIONS per process.
