@@ -4,8 +4,10 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <uapi/linux/cowprobe.h>
 
@@ -23,17 +25,26 @@ struct cp_region {
 	struct cp_counters cnt;
 };
 
+/* cp_proc.state: the exit record, made by a work item (track.c) */
+enum cp_proc_state {
+	CP_PROC_QUEUED = BIT(0),	/* exit record not made yet: keep it */
+	CP_PROC_DELETED = BIT(1),	/* deleted meanwhile: free once made */
+};
+
 /* One per tracked process (thread group); kept after exit until unwatched. */
 struct cp_proc {
 	struct hlist_node node;		/* cp_procs, by tgid */
 	struct hlist_node mm_node;	/* cp_procs_mm, by mm, while it has one */
-	struct list_head threads;	/* cp_thread.sibling, under cp_lock */
+	struct list_head threads;	/* cp_thread.sibling: RCU list, cp_lock */
+	struct list_head exit_node;	/* cp_exit_queue, under cp_lock */
 	struct rcu_head rcu;
+	struct llist_node free_node;	/* pool free lists */
 	struct mm_struct *mm;		/* compared, never dereferenced */
 	pid_t tgid;
 	pid_t ppid;
 	pid_t root;
 	u32 flags;			/* COWPROBE_PROC_F_*, under cp_lock */
+	u32 state;			/* enum cp_proc_state, under cp_lock */
 	u32 nr_threads;			/* threads ever tracked */
 	u32 live_threads;
 	u64 start_ns;
@@ -79,6 +90,7 @@ struct cp_thread {
 	struct hlist_node node;		/* cp_threads, by task pointer */
 	struct list_head sibling;	/* cp_proc.threads */
 	struct rcu_head rcu;
+	struct llist_node free_node;	/* pool free lists */
 	struct task_struct *task;
 	struct cp_proc *proc;
 	pid_t pid;
@@ -88,6 +100,7 @@ struct cp_thread {
 
 /* track.c */
 int cp_track_init(void);
+void cp_track_stop(void);
 void cp_track_exit(void);
 struct cp_thread *cp_thread_lookup(struct task_struct *task);
 struct cp_proc *cp_proc_lookup(pid_t tgid);
@@ -101,7 +114,7 @@ int cp_region_add(pid_t tgid, u64 start, u64 end, const char *name,
 void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
 		enum cowprobe_counter c);
 
-extern spinlock_t cp_lock;
+extern raw_spinlock_t cp_lock;
 extern atomic_t cp_nr_procs;
 extern atomic_t cp_nr_threads;
 extern atomic64_t cp_refused_procs;
@@ -129,6 +142,7 @@ void cp_probe_info(unsigned int i, struct cp_probe_info *info);
 /* netlink.c */
 int cp_netlink_init(void);
 void cp_netlink_exit(void);
+bool cp_exit_wanted(void);
 void cp_notify_exit(const struct cp_proc *p);
 
 extern bool cp_track_all;

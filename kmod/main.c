@@ -43,12 +43,15 @@ static int __init cp_init(void)
 err_probes:
 	cp_probes_exit();
 err_track:
+	cp_track_stop();
 	cp_track_exit();
 	return err;
 }
 
 static void __exit cp_exit(void)
 {
+	/* no exit record may be in the making when the family goes */
+	cp_track_stop();
 	cp_netlink_exit();
 	cp_probes_exit();
 	cp_track_exit();

@@ -7,10 +7,27 @@
 
 static struct genl_family cp_family;
 
+/*
+ * The kernel marks the missing attribute; say it in words too. The local is
+ * not called __info: GENL_REQ_ATTR_CHECK() declares one of that name, which
+ * would be initialized from itself.
+ */
+#define cp_require(info, attr) ({					\
+	struct genl_info *__cp_info = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__cp_info, attr);		\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG_MOD(__cp_info->extack,			\
+				   "missing required attribute " #attr);\
+	__missing;							\
+})
+
 enum cp_mcgrp {
 	CP_MCGRP_EXITS,
 };
 
+/* the family is registered: exit records may be made */
+static bool cp_nl_ready;
 static atomic64_t cp_exit_seq = ATOMIC64_INIT(0);
 static atomic64_t cp_exits_sent = ATOMIC64_INIT(0);
 static atomic64_t cp_exits_dropped = ATOMIC64_INIT(0);
@@ -40,6 +57,48 @@ static const struct nla_policy cp_region_policy[COWPROBE_A_MAX + 1] = {
 	[COWPROBE_A_REGION_NAME] = { .type = NLA_NUL_STRING,
 				     .len = COWPROBE_REGION_NAME_LEN - 1 },
 };
+
+/* Message sizes: at most what the cp_put_*() functions below write. */
+static size_t cp_counters_size(void)
+{
+	return nla_total_size(0) +
+	       (COWPROBE_C_MAX - COWPROBE_C_WP_FAULTS + 1) *
+	       nla_total_size_64bit(sizeof(u64));
+}
+
+static size_t cp_thread_size(void)
+{
+	return nla_total_size(0) + nla_total_size(sizeof(u32)) +
+	       cp_counters_size();
+}
+
+static size_t cp_region_size(void)
+{
+	return nla_total_size(0) + 2 * nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(COWPROBE_REGION_NAME_LEN) + cp_counters_size();
+}
+
+static size_t cp_proc_size(unsigned int nr_regions, bool threads,
+			   unsigned int nr_threads)
+{
+	size_t size;
+
+	size = 5 * nla_total_size(sizeof(u32)) +
+	       nla_total_size(TASK_COMM_LEN) +
+	       2 * nla_total_size_64bit(sizeof(u64)) + cp_counters_size();
+	if (nr_regions)
+		size += nla_total_size(0) + nr_regions * cp_region_size();
+	if (threads)
+		size += nla_total_size(0) + nr_threads * cp_thread_size();
+	return size;
+}
+
+/* Whether the threads of p fit in one attribute, whose length is a u16. */
+static bool cp_threads_fit(const struct cp_proc *p)
+{
+	return nla_total_size(0) + p->live_threads * cp_thread_size() <=
+	       U16_MAX;
+}
 
 static int cp_put_counters(struct sk_buff *skb, const struct cp_counters *cnt)
 {
@@ -202,7 +261,7 @@ static int cp_nl_watch(struct sk_buff *skb, struct genl_info *info)
 	u32 flags = 0;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, COWPROBE_A_PID))
+	if (cp_require(info, COWPROBE_A_PID))
 		return -EINVAL;
 	if (info->attrs[COWPROBE_A_WATCH_FLAGS])
 		flags = nla_get_u32(info->attrs[COWPROBE_A_WATCH_FLAGS]);
@@ -222,7 +281,7 @@ static int cp_nl_watch(struct sk_buff *skb, struct genl_info *info)
 
 static int cp_nl_unwatch(struct sk_buff *skb, struct genl_info *info)
 {
-	if (GENL_REQ_ATTR_CHECK(info, COWPROBE_A_PID))
+	if (cp_require(info, COWPROBE_A_PID))
 		return -EINVAL;
 	return cp_unwatch(nla_get_u32(info->attrs[COWPROBE_A_PID]), info->extack);
 }
@@ -242,9 +301,9 @@ static int cp_nl_region_add(struct sk_buff *skb, struct genl_info *info)
 	const char *name = "";
 	u64 start, end;
 
-	if (GENL_REQ_ATTR_CHECK(info, COWPROBE_A_PID) ||
-	    GENL_REQ_ATTR_CHECK(info, COWPROBE_A_REGION_START) ||
-	    GENL_REQ_ATTR_CHECK(info, COWPROBE_A_REGION_END))
+	if (cp_require(info, COWPROBE_A_PID) ||
+	    cp_require(info, COWPROBE_A_REGION_START) ||
+	    cp_require(info, COWPROBE_A_REGION_END))
 		return -EINVAL;
 	start = nla_get_u64(attrs[COWPROBE_A_REGION_START]);
 	end = nla_get_u64(attrs[COWPROBE_A_REGION_END]);
@@ -267,32 +326,69 @@ static int cp_nl_config(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* Whether an exit record would reach anyone; any context. */
+bool cp_exit_wanted(void)
+{
+	/* pairs with the release in cp_netlink_init(): the family is set up */
+	return smp_load_acquire(&cp_nl_ready) &&
+	       genl_has_listeners(&cp_family, &init_net, CP_MCGRP_EXITS);
+}
+
 /*
- * Called with cp_lock held when the last thread of a tracked process exits:
- * atomic context. Records are numbered when made, so a listener sees any it
- * missed as a gap; the ones the kernel could not send are counted.
+ * The exit record of p, numbered seq: sized from the regions p has, which an
+ * exited process can only gain (REGION_ADD) before cp_lock is taken; then
+ * sized again.
+ */
+static struct sk_buff *cp_exit_msg(const struct cp_proc *p, u64 seq)
+{
+	unsigned int nr_regions = READ_ONCE(p->nr_regions);
+	struct sk_buff *skb;
+	int tries, err;
+	void *hdr;
+
+	for (tries = 0; tries < 2; tries++) {
+		skb = genlmsg_new(cp_proc_size(nr_regions, false, 0) +
+				  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
+		if (!skb)
+			return NULL;
+		hdr = genlmsg_put(skb, 0, 0, &cp_family, 0, COWPROBE_CMD_EXIT);
+		if (hdr) {
+			raw_spin_lock(&cp_lock);
+			err = cp_put_proc(skb, p, false, 0);
+			nr_regions = p->nr_regions;
+			raw_spin_unlock(&cp_lock);
+			if (!err)
+				err = nla_put_u64_64bit(skb, COWPROBE_A_SEQ, seq,
+							COWPROBE_A_PAD);
+			if (!err) {
+				genlmsg_end(skb, hdr);
+				return skb;
+			}
+		}
+		nlmsg_free(skb);
+	}
+	return NULL;
+}
+
+/*
+ * Called by the exit work item (track.c), in process context, for a process
+ * whose last thread exited; p stays allocated meanwhile. Records are
+ * numbered when made, one at a time, so a listener sees any it missed as a
+ * gap; the ones the kernel could not send are counted.
  */
 void cp_notify_exit(const struct cp_proc *p)
 {
 	struct sk_buff *skb;
-	void *hdr;
 	u64 seq;
 	int err;
 
-	if (!genl_has_listeners(&cp_family, &init_net, CP_MCGRP_EXITS))
+	if (!cp_exit_wanted())
 		return;
 	seq = atomic64_inc_return(&cp_exit_seq);
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	skb = cp_exit_msg(p, seq);
 	if (!skb)
 		goto dropped;
-	hdr = genlmsg_put(skb, 0, 0, &cp_family, 0, COWPROBE_CMD_EXIT);
-	if (!hdr || cp_put_proc(skb, p, false, 0) ||
-	    nla_put_u64_64bit(skb, COWPROBE_A_SEQ, seq, COWPROBE_A_PAD)) {
-		nlmsg_free(skb);
-		goto dropped;
-	}
-	genlmsg_end(skb, hdr);
-	err = genlmsg_multicast(&cp_family, skb, 0, CP_MCGRP_EXITS, GFP_ATOMIC);
+	err = genlmsg_multicast(&cp_family, skb, 0, CP_MCGRP_EXITS, GFP_KERNEL);
 	/* -ESRCH: the last listener left meanwhile; nobody missed anything */
 	if (err && err != -ESRCH)
 		goto dropped;
@@ -303,21 +399,27 @@ dropped:
 	atomic64_inc(&cp_exits_dropped);
 }
 
+/*
+ * The reply is filled under cp_lock, which the size of one message bounds: a
+ * thread list longer than an attribute can hold (U16_MAX bytes, some 280
+ * threads) is left out and COWPROBE_PROC_F_THREADS_OMITTED set, as in a dump.
+ */
 static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
 {
 	size_t size = NLMSG_GOODSIZE;
 	struct sk_buff *msg;
 	struct cp_proc *p;
+	bool threads;
 	pid_t tgid;
 	void *hdr;
 	int tries;
 
-	if (GENL_REQ_ATTR_CHECK(info, COWPROBE_A_PID))
+	if (cp_require(info, COWPROBE_A_PID))
 		return -EINVAL;
 	tgid = nla_get_u32(info->attrs[COWPROBE_A_PID]);
 
-	/* the thread list may grow between sizing and filling: retry */
-	for (tries = 0; tries < 4; tries++, size *= 4) {
+	/* the record may grow between sizing and filling: retry */
+	for (tries = 0; tries < 4; tries++) {
 		msg = genlmsg_new(size, GFP_KERNEL);
 		if (!msg)
 			return -ENOMEM;
@@ -327,23 +429,26 @@ static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
 			nlmsg_free(msg);
 			return -EMSGSIZE;
 		}
-		spin_lock(&cp_lock);
+		raw_spin_lock(&cp_lock);
 		p = cp_proc_lookup(tgid);
 		if (!p) {
-			spin_unlock(&cp_lock);
+			raw_spin_unlock(&cp_lock);
 			nlmsg_free(msg);
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    info->attrs[COWPROBE_A_PID],
 					    "process is not tracked");
 			return -ENOENT;
 		}
-		if (!cp_put_proc(msg, p, true, 0)) {
-			spin_unlock(&cp_lock);
+		threads = cp_threads_fit(p);
+		if (!cp_put_proc(msg, p, threads, threads ? 0 :
+				 COWPROBE_PROC_F_THREADS_OMITTED)) {
+			raw_spin_unlock(&cp_lock);
 			genlmsg_end(msg, hdr);
 			return genlmsg_reply(msg, info);
 		}
-		size = max_t(size_t, size, (p->live_threads + 4) * 128);
-		spin_unlock(&cp_lock);
+		size = max(size * 2, cp_proc_size(p->nr_regions, threads,
+						  p->live_threads));
+		raw_spin_unlock(&cp_lock);
 		nlmsg_free(msg);
 	}
 	NL_SET_ERR_MSG_MOD(info->extack, "record too large for one message");
@@ -357,6 +462,9 @@ static int cp_nl_get_start(struct netlink_callback *cb)
 
 	if (attrs[COWPROBE_A_ROOT])
 		cb->args[2] = nla_get_u32(attrs[COWPROBE_A_ROOT]);
+	/* room for any record without its threads, whatever max_regions */
+	cb->min_dump_alloc = nlmsg_total_size(GENL_HDRLEN +
+					      cp_proc_size(max_regions, false, 0));
 	return 0;
 }
 
@@ -368,10 +476,12 @@ static int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 	int err;
 
-	spin_lock(&cp_lock);
+	/* one message per call: that bounds the time cp_lock is held */
+	raw_spin_lock(&cp_lock);
 	cb->seq = cp_generation;
 	for (;;) {
 		unsigned int prev_bucket = bucket, prev_pos = pos;
+		bool first = !skb->len;
 
 		p = cp_proc_next(&bucket, &pos);
 		if (!p)
@@ -386,7 +496,7 @@ static int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		genl_dump_check_consistent(cb, hdr);
 		err = cp_put_proc(skb, p, true, 0);
 		/* one record alone too large for a message: drop its threads */
-		if (err && skb->len == nlmsg_total_size(0) + GENL_HDRLEN) {
+		if (err && first) {
 			genlmsg_cancel(skb, hdr);
 			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 					  cb->nlh->nlmsg_seq, &cp_family,
@@ -405,7 +515,7 @@ full:
 		}
 		genlmsg_end(skb, hdr);
 	}
-	spin_unlock(&cp_lock);
+	raw_spin_unlock(&cp_lock);
 	cb->args[0] = bucket;
 	cb->args[1] = pos;
 	return skb->len;
@@ -479,10 +589,19 @@ static struct genl_family cp_family __ro_after_init = {
 
 int __init cp_netlink_init(void)
 {
-	return genl_register_family(&cp_family);
+	int err;
+
+	err = genl_register_family(&cp_family);
+	if (err)
+		return err;
+	/* pairs with the acquire in cp_exit_wanted() */
+	smp_store_release(&cp_nl_ready, true);
+	return 0;
 }
 
+/* After cp_track_stop(): no exit record is in the making. */
 void cp_netlink_exit(void)
 {
+	WRITE_ONCE(cp_nl_ready, false);
 	genl_unregister_family(&cp_family);
 }

@@ -12,6 +12,7 @@
 
 #include <linux/cowprobe.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -821,48 +822,59 @@ Result<ScenarioReport> seed_global_array(ScenarioEnv& env) {
   return m.done();
 }
 
-// Huge pages (2 MiB, THP) wholly inside [p, p + len): malloc'ed buffers get
-// them when THP is "always". Read from pagemap and kpageflags (root), since
-// adjacent buffers share one VMA and smaps would count them together.
-std::size_t thp_backing(const void* p, std::size_t len) {
+// The THPs (2 MiB) that back part of [p, p + len), and how many pages of the
+// range they hold: malloc'ed buffers get them when THP is "always", and since
+// 6.7 large anonymous mappings start on a 2 MiB boundary, so the huge page
+// holding malloc's header counts too. Read from pagemap and kpageflags (root),
+// since adjacent buffers share one VMA and smaps would count them together.
+struct ThpSpan {
+  std::size_t huge = 0;
+  std::size_t pages = 0;
+};
+
+ThpSpan thp_backing(const void* p, std::size_t len) {
   constexpr std::uint64_t kPresent = 1ULL << 63;
   constexpr std::uint64_t kPfnMask = (1ULL << 55) - 1;
   constexpr std::uint64_t kThp = 1ULL << 22;  // KPF_THP
   const int pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   const int kflags = ::open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-  std::size_t huge = 0;
+  ThpSpan span;
   const auto a = reinterpret_cast<std::uintptr_t>(p);
-  for (std::uintptr_t h = (a + kHuge - 1) & ~(kHuge - 1); h + kHuge <= a + len; h += kHuge) {
+  for (std::uintptr_t h = a & ~(kHuge - 1); h < a + len; h += kHuge) {
+    const std::uintptr_t lo = std::max(h, a);
+    const std::uintptr_t hi = std::min(h + kHuge, a + len);
     std::uint64_t entry = 0;
     std::uint64_t flags = 0;
-    if (pread(pagemap, &entry, sizeof(entry), static_cast<off_t>(h / page_size() * 8)) != 8 ||
+    if (pread(pagemap, &entry, sizeof(entry), static_cast<off_t>(lo / page_size() * 8)) != 8 ||
         (entry & kPresent) == 0)
       continue;
     const std::uint64_t pfn = entry & kPfnMask;
     if (pread(kflags, &flags, sizeof(flags), static_cast<off_t>(pfn * 8)) == 8 &&
-        (flags & kThp) != 0)
-      huge++;
+        (flags & kThp) != 0) {
+      span.huge++;
+      span.pages += span_pages(reinterpret_cast<const void*>(lo), hi - lo);
+    }
   }
   if (pagemap >= 0) close(pagemap);
   if (kflags >= 0) close(kflags);
-  return huge;
+  return span;
 }
 
 // A child writing every page of a buffer shared after fork: one copy per page;
 // where THP backs it, each huge page is split first and its copies come from
 // the huge page.
 void expect_full_write(Model& m, const std::string& role, const std::string& region,
-                       std::uint64_t times, std::size_t pages, std::size_t huge) {
+                       std::uint64_t times, std::size_t pages, ThpSpan thp) {
   m.faults(role, region, COWPROBE_C_COPIES, times * pages,
            std::to_string(times) + " child(ren) write all " + std::to_string(pages) +
                " pages the buffer spans: one copy per page per child");
-  if (huge == 0) return;
-  const std::string rule = std::to_string(huge) +
+  if (thp.huge == 0) return;
+  const std::string rule = std::to_string(thp.huge) +
                            " huge pages back the buffer (THP): the first write to each splits "
-                           "the child's PMD, then its 512 pages are copied 4 KiB at a time";
-  m.expect(role, region, COWPROBE_C_THP_WP_FAULTS, times * huge, rule);
-  m.expect(role, region, COWPROBE_C_THP_FALLBACKS, times * huge, rule);
-  m.expect(role, region, COWPROBE_C_THP_COPIES, times * huge * (kHuge / page_size()), rule);
+                           "the child's PMD, then its pages are copied 4 KiB at a time";
+  m.expect(role, region, COWPROBE_C_THP_WP_FAULTS, times * thp.huge, rule);
+  m.expect(role, region, COWPROBE_C_THP_FALLBACKS, times * thp.huge, rule);
+  m.expect(role, region, COWPROBE_C_THP_COPIES, times * thp.pages, rule);
 }
 
 long rss_kb() {
@@ -881,7 +893,7 @@ Result<ScenarioReport> seed_rss(ScenarioEnv& env) {
                                                   &std::free);
   if (!buf) return Error(ENOMEM, "malloc 50 MB");
   std::memset(buf.get(), 'X', kSize);
-  const std::size_t huge = thp_backing(buf.get(), kSize);
+  const ThpSpan huge = thp_backing(buf.get(), kSize);
   TRY(m.region("buf", reinterpret_cast<std::uintptr_t>(buf.get()),
                reinterpret_cast<std::uintptr_t>(buf.get()) + kSize));
   FILE* out = env.out;
@@ -928,7 +940,7 @@ Result<ScenarioReport> seed_fork_time(ScenarioEnv& env) {
     std::memset(buf, 'A', sizes[s]);
     TRY(m.region(names[s], reinterpret_cast<std::uintptr_t>(buf),
                  reinterpret_cast<std::uintptr_t>(buf) + sizes[s]));
-    const std::size_t huge = thp_backing(buf, sizes[s]);
+    const ThpSpan huge = thp_backing(buf, sizes[s]);
     settle();
     double ms[2] = {0, 0};
     for (int write = 0; write < 2; write++) {

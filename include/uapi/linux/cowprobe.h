@@ -173,7 +173,7 @@ enum cowprobe_proc_flag {
 	COWPROBE_PROC_F_FOLLOW = 1U << 1,
 	/* a thread of this process was not tracked: counts are partial */
 	COWPROBE_PROC_F_PARTIAL = 1U << 2,
-	/* too many threads for one dump message: COWPROBE_A_THREADS left out */
+	/* too many threads for one message: COWPROBE_A_THREADS left out */
 	COWPROBE_PROC_F_THREADS_OMITTED = 1U << 3,
 	/* tracked by COWPROBE_A_TRACK_ALL: forgotten after its exit record */
 	COWPROBE_PROC_F_AUTO = 1U << 4,
