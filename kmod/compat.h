@@ -64,11 +64,13 @@ static inline unsigned long cp_hugetlb_fault_address(struct pt_regs *regs)
  * Whether do_wp_page reused the page, from its return value alone: up to 6.1
  * it returns VM_FAULT_WRITE after a reuse or an installed copy (6.2 removed
  * the flag). 5.10 inlines wp_page_reuse, so a fault that ends with this flag
- * and no copy seen is a reuse there. For cp_wp_return (not used yet).
+ * and no copy seen is a reuse there.
  */
+#define CP_HAVE_VM_FAULT_WRITE (LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
+
 static inline bool cp_wp_reused(vm_fault_t ret)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#if CP_HAVE_VM_FAULT_WRITE
 	return ret & VM_FAULT_WRITE;
 #else
 	return false;

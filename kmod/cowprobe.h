@@ -134,10 +134,20 @@ struct cp_probe_info {
 	u64 hits;
 };
 
+#define CP_HOW_LEN 128
+
+struct cp_class_info {
+	const char *name;
+	enum cowprobe_class_state state;
+	char how[CP_HOW_LEN];
+};
+
 int cp_probes_init(void);
 void cp_probes_exit(void);
 unsigned int cp_probes_count(void);
 void cp_probe_info(unsigned int i, struct cp_probe_info *info);
+unsigned int cp_classes_count(void);
+void cp_class_info(unsigned int i, struct cp_class_info *ci);
 
 /* netlink.c */
 int cp_netlink_init(void);

@@ -193,6 +193,29 @@ static int cp_put_proc(struct sk_buff *skb, const struct cp_proc *p,
 	return 0;
 }
 
+static int cp_put_classes(struct sk_buff *msg)
+{
+	struct cp_class_info ci;
+	struct nlattr *classes, *class;
+	unsigned int i;
+
+	classes = nla_nest_start(msg, COWPROBE_A_CLASSES);
+	if (!classes)
+		return -EMSGSIZE;
+	for (i = 0; i < cp_classes_count(); i++) {
+		cp_class_info(i, &ci);
+		class = nla_nest_start(msg, COWPROBE_A_CLASS);
+		if (!class ||
+		    nla_put_string(msg, COWPROBE_CLASS_A_NAME, ci.name) ||
+		    nla_put_u32(msg, COWPROBE_CLASS_A_STATE, ci.state) ||
+		    nla_put_string(msg, COWPROBE_CLASS_A_HOW, ci.how))
+			return -EMSGSIZE;
+		nla_nest_end(msg, class);
+	}
+	nla_nest_end(msg, classes);
+	return 0;
+}
+
 static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *probes, *probe;
@@ -246,6 +269,8 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 		nla_nest_end(msg, probe);
 	}
 	nla_nest_end(msg, probes);
+	if (cp_put_classes(msg))
+		goto err_free;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 
@@ -389,8 +414,14 @@ void cp_notify_exit(const struct cp_proc *p)
 	if (!skb)
 		goto dropped;
 	err = genlmsg_multicast(&cp_family, skb, 0, CP_MCGRP_EXITS, GFP_KERNEL);
-	/* -ESRCH: the last listener left meanwhile; nobody missed anything */
-	if (err && err != -ESRCH)
+	/*
+	 * -ESRCH: delivered to nobody. Either the last listener left meanwhile
+	 * (nobody missed anything) or every listener's socket was full and
+	 * none asked for NETLINK_BROADCAST_ERROR: those missed it.
+	 */
+	if (err == -ESRCH && !cp_exit_wanted())
+		err = 0;
+	if (err)
 		goto dropped;
 	atomic64_inc(&cp_exits_sent);
 	return;

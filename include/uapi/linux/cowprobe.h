@@ -27,6 +27,13 @@
  *                   COWPROBE_PROBE_A_NMISSED  u64, kprobe/kretprobe nmissed
  *                   COWPROBE_PROBE_A_HITS     u64, handler calls for tracked
  *                                             tasks
+ *               COWPROBE_A_CLASSES            nested, one COWPROBE_A_CLASS per
+ *                                             fault class, the probe self-check:
+ *                 COWPROBE_A_CLASS            nested:
+ *                   COWPROBE_CLASS_A_NAME     string ("copy", "reuse", ...)
+ *                   COWPROBE_CLASS_A_STATE    u32, enum cowprobe_class_state
+ *                   COWPROBE_CLASS_A_HOW      string, how this kernel's probes
+ *                                             see the class, or why they cannot
  *
  *   COWPROBE_CMD_WATCH   (doit, CAP_NET_ADMIN)
  *     request:  COWPROBE_A_PID                u32, required, a process id
@@ -157,6 +164,8 @@ enum cowprobe_attr {
 	COWPROBE_A_TRACK_ALL,
 	COWPROBE_A_EXITS_SENT,
 	COWPROBE_A_EXITS_DROPPED,
+	COWPROBE_A_CLASSES,
+	COWPROBE_A_CLASS,
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1
@@ -250,6 +259,22 @@ enum cowprobe_probe_state {
 	COWPROBE_PROBE_ABSENT,		/* no candidate symbol could be probed */
 	COWPROBE_PROBE_ACTIVE,		/* registered and counting */
 	COWPROBE_PROBE_DERIVED,		/* not probed; its class is derived */
+};
+
+enum cowprobe_class_attr {
+	COWPROBE_CLASS_A_UNSPEC,
+	COWPROBE_CLASS_A_NAME,
+	COWPROBE_CLASS_A_STATE,
+	COWPROBE_CLASS_A_HOW,
+
+	__COWPROBE_CLASS_A_MAX,
+	COWPROBE_CLASS_A_MAX = __COWPROBE_CLASS_A_MAX - 1
+};
+
+enum cowprobe_class_state {
+	COWPROBE_CLASS_OBSERVED,	/* a probe sees every fault of the class */
+	COWPROBE_CLASS_DERIVED,		/* inferred from what probes see */
+	COWPROBE_CLASS_UNOBSERVABLE,	/* counted elsewhere or not at all */
 };
 
 #endif /* _UAPI_LINUX_COWPROBE_H */
