@@ -3,27 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "app.hpp"
+#include "cli_parse.hpp"
 
 namespace cowprobe::cli {
 namespace {
 
-struct Parsed {
-  std::optional<int> exit;
-  Options opts;
-  std::string out;
-  std::string err;
-};
-
-Parsed parse(const std::vector<std::string>& args) {
-  Parsed p;
-  auto app = make_app(p.opts);
-  std::ostringstream out;
-  std::ostringstream err;
-  p.exit = parse_args(*app, p.opts, args, out, err);
-  p.out = out.str();
-  p.err = err.str();
-  return p;
-}
+using test_support::parse;
 
 TEST(Cli, StatTakesEverythingAfterDoubleDash) {
   auto p = parse({"stat", "--json", "-o", "r.json", "--", "ls", "-l", "--json"});

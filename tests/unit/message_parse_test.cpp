@@ -182,6 +182,43 @@ TEST(ParseStatus, StatusWithProbes) {
   EXPECT_EQ(st->probes[1].error, -ENOENT);
 }
 
+TEST(ParseStatus, ClassSelfCheck) {
+  NlBytes m(kFamily, 0, 1, COWPROBE_CMD_STATUS);
+  m.str(COWPROBE_A_VERSION, "0.1.0");
+  m.begin(COWPROBE_A_CLASSES);
+  m.begin(COWPROBE_A_CLASS)
+      .str(COWPROBE_CLASS_A_NAME, "reuse")
+      .u32(COWPROBE_CLASS_A_STATE, COWPROBE_CLASS_DERIVED)
+      .str(COWPROBE_CLASS_A_HOW, "wp_page_reuse inlined")
+      .end();
+  m.begin(COWPROBE_A_CLASS)
+      .str(COWPROBE_CLASS_A_NAME, "thp")
+      .u32(COWPROBE_CLASS_A_STATE, COWPROBE_CLASS_UNOBSERVABLE)
+      .str(COWPROBE_CLASS_A_HOW, "CONFIG_TRANSPARENT_HUGEPAGE is off in this kernel")
+      .u32(kUnknownAttr, 3)
+      .end();
+  m.end();
+  auto st = parse_status(m.msg());
+  ASSERT_TRUE(st) << st.error().what();
+  ASSERT_EQ(st->classes.size(), 2U);
+  EXPECT_EQ(st->classes[0].name, "reuse");
+  EXPECT_TRUE(st->classes[0].observable());
+  EXPECT_EQ(class_state_name(st->classes[0].state), "derived");
+  EXPECT_EQ(st->classes[1].how, "CONFIG_TRANSPARENT_HUGEPAGE is off in this kernel");
+  EXPECT_FALSE(st->classes[1].observable());
+  ASSERT_NE(st->find_class("thp"), nullptr);
+  EXPECT_EQ(st->find_class("thp")->name, "thp");
+  EXPECT_EQ(st->find_class("ksm"), nullptr);
+}
+
+TEST(ParseStatus, ClassWithBadStateIsRejected) {
+  NlBytes m(kFamily, 0, 1, COWPROBE_CMD_STATUS);
+  m.begin(COWPROBE_A_CLASSES);
+  m.begin(COWPROBE_A_CLASS).u64(COWPROBE_CLASS_A_STATE, 1).end();
+  m.end();
+  EXPECT_FALSE(parse_status(m.msg()));
+}
+
 TEST(ParseStatus, ProbeWithBadStateIsRejected) {
   NlBytes m(kFamily, 0, 1, COWPROBE_CMD_STATUS);
   m.begin(COWPROBE_A_PROBES);
@@ -194,15 +231,16 @@ TEST(ParseFamily, FamilyIdFromNlctrl) {
   NlBytes m(GENL_ID_CTRL, 0, 1, CTRL_CMD_NEWFAMILY);
   m.str(CTRL_ATTR_FAMILY_NAME, "cowprobe").raw(CTRL_ATTR_FAMILY_ID, {0x22, 0x00});
   m.u32(CTRL_ATTR_VERSION, 1);
-  auto id = parse_family_id(m.msg());
-  ASSERT_TRUE(id) << id.error().what();
-  EXPECT_EQ(*id, 0x22);
+  auto family = parse_family(m.msg());
+  ASSERT_TRUE(family) << family.error().what();
+  EXPECT_EQ(family->id, 0x22);
+  EXPECT_EQ(family->name, "cowprobe");
 }
 
 TEST(ParseFamily, MissingIdIsAnError) {
   NlBytes m(GENL_ID_CTRL, 0, 1, CTRL_CMD_NEWFAMILY);
   m.str(CTRL_ATTR_FAMILY_NAME, "cowprobe");
-  EXPECT_FALSE(parse_family_id(m.msg()));
+  EXPECT_FALSE(parse_family(m.msg()));
 }
 
 }  // namespace

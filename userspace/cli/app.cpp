@@ -20,7 +20,8 @@ std::unique_ptr<CLI::App> make_app(Options& opts) {
       "  cowprobe stat -- make -j2        copy-on-write faults of a command and its children\n"
       "  cowprobe status                  module version, limits and probes\n"
       "  cowprobe stats --json            records the module holds, as JSON\n"
-      "  cowprobe check --repeat 10       run the scenario library against the model");
+      "  cowprobe check --repeat 10       run the scenario library against the model\n"
+      "  cowprobe top --all               live copy-on-write rates of every new process");
 
   CLI::App* stat = setup_stat(*app, opts.stat);
   stat->parse_complete_callback([&opts] { opts.command = Command::stat; });
@@ -30,6 +31,10 @@ std::unique_ptr<CLI::App> make_app(Options& opts) {
   stats->parse_complete_callback([&opts] { opts.command = Command::stats; });
   CLI::App* check = setup_check(*app, opts.check);
   check->parse_complete_callback([&opts] { opts.command = Command::check; });
+  CLI::App* top = setup_top(*app, opts.top);
+  top->parse_complete_callback([&opts] { opts.command = Command::top; });
+  CLI::App* history = setup_history(*app, opts.history);
+  history->parse_complete_callback([&opts] { opts.command = Command::history; });
   return app;
 }
 
@@ -60,6 +65,10 @@ int run(const Options& opts) {
       return run_stats(opts.stats);
     case Command::check:
       return run_check(opts.check);
+    case Command::top:
+      return run_top(opts.top);
+    case Command::history:
+      return run_history(opts.history);
     case Command::none:
       break;
   }

@@ -1,12 +1,14 @@
 // cowprobe check: the scenario library against the memory model.
 #include <fmt/format.h>
 #include <unistd.h>
+#include <cerrno>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "check.hpp"
 #include "commands.hpp"
+#include "daemon_protocol.hpp"
 #include "scenario.hpp"
 
 namespace cowprobe::cli {
@@ -26,8 +28,14 @@ CLI::App* setup_check(CLI::App& app, CheckOptions& opts) {
                   "forks per size and mode in seed-fork-time (the seed uses 100)")
       ->check(CLI::Range(1, 1000));
   auto* json = sub->add_flag("--json", opts.json, "one JSON object on stdout");
-  sub->add_flag("--tap", opts.tap, "KTAP for kernel CI")->excludes(json);
+  auto* tap = sub->add_flag("--tap", opts.tap, "KTAP for kernel CI")->excludes(json);
   sub->add_flag("--list", opts.list, "list the scenarios and exit");
+  sub->add_flag("--daemon", opts.daemon,
+                "ask cowprobed to run them (root or cowprobed's group) and print its result")
+      ->excludes(tap);
+  opts.socket = std::string(kDefaultSocket);
+  sub->add_option("--socket", opts.socket, "cowprobed's socket, with --daemon")
+      ->capture_default_str();
   sub->footer(
       "Examples:\n"
       "  cowprobe check                       every scenario once, as a table\n"
@@ -57,12 +65,53 @@ void print_run(const RunResult& r) {
                  x.ours, x.detail);
 }
 
+// The run goes through cowprobed, which runs cowprobe check --json itself.
+int run_check_in_daemon(const CheckOptions& opts) {
+  auto client = DaemonClient::connect(opts.socket);
+  if (!client) {
+    const int code = client.error().code();
+    if (code == ENOENT || code == ECONNREFUSED) {
+      std::cerr << "cowprobe: cowprobed is not running (nothing listens on " << opts.socket
+                << ")\n";
+    } else {
+      std::cerr << "cowprobe: " << client.error().what() << "\n";
+    }
+    return 1;
+  }
+  nlohmann::json names = opts.scenarios;
+  if (opts.scenarios.empty()) {
+    for (const auto& s : scenarios()) {
+      names.push_back(s.name);
+    }
+  }
+  auto reply = client->call({{"cmd", "run"}, {"scenarios", names}, {"repeat", opts.repeat}});
+  if (!reply) {
+    std::cerr << "cowprobe: " << reply.error().what() << "\n";
+    return 1;
+  }
+  const auto& result = (*reply)["result"];
+  if (opts.json) {
+    std::cout << result.dump(2) << "\n";
+  } else {
+    for (const auto& s : result.value("scenarios", nlohmann::json::array())) {
+      fmt::print("{}: {}\n", s.value("name", ""), s.value("status", ""));
+    }
+    const auto totals = result.value("totals", nlohmann::json::object());
+    fmt::print("\n{} passed, {} failed, {} skipped (run by cowprobed)\n", totals.value("pass", 0),
+               totals.value("fail", 0), totals.value("skip", 0));
+  }
+  return reply->value("exit_status", 1);
+}
+
 }  // namespace
 
 int run_check(const CheckOptions& opts) {
   if (opts.list) {
     for (const auto& s : scenarios()) fmt::print("{:<28} {}\n", s.name, s.summary);
     return 0;
+  }
+  if (opts.daemon) {
+    return run_check_in_daemon(opts);
   }
   std::vector<const Scenario*> chosen;
   if (opts.scenarios.empty()) {

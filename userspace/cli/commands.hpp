@@ -20,4 +20,10 @@ int run_stats(const StatsOptions& opts);
 CLI::App* setup_check(CLI::App& app, CheckOptions& opts);
 int run_check(const CheckOptions& opts);
 
+CLI::App* setup_top(CLI::App& app, TopOptions& opts);
+int run_top(const TopOptions& opts);
+
+CLI::App* setup_history(CLI::App& app, HistoryOptions& opts);
+int run_history(const HistoryOptions& opts);
+
 }  // namespace cowprobe::cli

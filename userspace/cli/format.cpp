@@ -83,6 +83,12 @@ std::string format_status(const Status& s) {
                    p.symbol.empty() ? "-" : p.symbol, probe_state_name(p.state), p.nmissed, p.hits,
                    error);
   }
+  if (!s.classes.empty()) {
+    fmt::format_to(it, "\n{:<13} {:<13} {}\n", "CLASS", "STATE", "HOW (or why not)");
+    for (const auto& c : s.classes) {
+      fmt::format_to(it, "{:<13} {:<13} {}\n", c.name, class_state_name(c.state), c.how);
+    }
+  }
   return out;
 }
 

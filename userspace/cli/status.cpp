@@ -17,6 +17,10 @@ CLI::App* setup_status(CLI::App& app, StatusOptions& opts) {
       "placed on, its state (active, derived, absent), kprobe misses (NMISSED, should stay\n"
       "0) and handler calls for tracked tasks (HITS); plus how many processes and threads\n"
       "are tracked and how many were refused at the max_procs/max_threads limits.\n\n"
+      "The probe self-check follows: for each fault class (copy, reuse, zero_fill,\n"
+      "shared_write, unshare, ksm, thp, hugetlb, remote, file_copy) whether this kernel's\n"
+      "probes see it (observed), infer it (derived) or cannot (unobservable), and how or\n"
+      "why not: a symbol inlined or absent, a config option off, a flag the kernel lacks.\n\n"
       "Example:\n"
       "  cowprobe status\n"
       "  cowprobe status --json | jq '.probes[] | select(.nmissed > 0)'");

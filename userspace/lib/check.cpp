@@ -164,7 +164,51 @@ Result<std::string> read_all_fd(int fd) {
   _exit(0);
 }
 
+// The self-check class (cowprobe status) a counter belongs to.
+std::string_view counter_class(int counter) {
+  switch (counter) {
+    case COWPROBE_C_COPIES:
+      return "copy";
+    case COWPROBE_C_REUSES:
+      return "reuse";
+    case COWPROBE_C_ZERO_FILLS:
+      return "zero_fill";
+    case COWPROBE_C_SHARED_WRITES:
+      return "shared_write";
+    case COWPROBE_C_UNSHARE_COPIES:
+      return "unshare";
+    case COWPROBE_C_KSM_COPIES:
+      return "ksm";
+    case COWPROBE_C_THP_COPIES:
+    case COWPROBE_C_THP_WP_FAULTS:
+    case COWPROBE_C_THP_REUSES:
+    case COWPROBE_C_THP_FALLBACKS:
+      return "thp";
+    case COWPROBE_C_HUGETLB_WP_FAULTS:
+    case COWPROBE_C_HUGETLB_COPIES:
+    case COWPROBE_C_HUGETLB_REUSES:
+      return "hugetlb";
+    case COWPROBE_C_REMOTE_WP_FAULTS:
+    case COWPROBE_C_REMOTE_COPIES:
+      return "remote";
+    case COWPROBE_C_FILE_COPIES:
+      return "file_copy";
+    default:
+      return {};
+  }
+}
+
 }  // namespace
+
+std::optional<std::string> unobservable(const Status& status, const ScenarioReport& report) {
+  for (const auto& e : report.expect) {
+    if (e.value == 0) continue;
+    const auto* c = status.find_class(counter_class(e.counter));
+    if (c != nullptr && !c->observable())
+      return "this kernel's probes cannot see class " + c->name + ": " + c->how;
+  }
+  return std::nullopt;
+}
 
 Result<RunResult> run_check(Client& client, const Scenario& scenario, int iteration,
                             int fork_time_iterations) {
@@ -227,6 +271,12 @@ Result<RunResult> run_check(Client& client, const Scenario& scenario, int iterat
   result.notes = rep.notes;
   if (rep.skip) {
     result.skip = rep.skip;
+    return result;
+  }
+  auto status = client.status();
+  if (!status) return status.error();
+  if (auto why = unobservable(*status, rep)) {
+    result.skip = std::move(why);
     return result;
   }
 

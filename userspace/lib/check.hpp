@@ -53,6 +53,10 @@ std::vector<ClassCheck> compare(const ScenarioReport& report, const std::vector<
 // Why measured differs from expected for one class, from the model's rules.
 std::string explain(const ClassCheck& c, const KernelVersion& kernel);
 
+// A skip reason when the scenario predicts a non-zero count of a class that
+// the running kernel's probes cannot see (the module's self-check says why).
+std::optional<std::string> unobservable(const Status& status, const ScenarioReport& report);
+
 // Forks a runner, watches it and its descendants, runs the scenario in it and
 // compares. The client must be able to WATCH (root).
 Result<RunResult> run_check(Client& client, const Scenario& scenario, int iteration,

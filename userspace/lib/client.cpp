@@ -141,6 +141,16 @@ Result<void> Client::region_add(pid_t pid, std::uintptr_t start, std::uintptr_t 
   return {};
 }
 
+Result<void> Client::config(bool track_all) {
+  RequestBuffer buf;
+  (void)build_config(buf, family_, sock_.next_seq(), track_all);
+  auto reply = sock_.transact(buf.bytes);
+  if (!reply) {
+    return explain(reply.error(), "config", std::nullopt);
+  }
+  return {};
+}
+
 WatchGuard::~WatchGuard() { (void)release(); }
 
 Result<void> WatchGuard::release() {

@@ -33,6 +33,8 @@ class Client {
   // processes it forks later inherit the region.
   Result<void> region_add(pid_t pid, std::uintptr_t start, std::uintptr_t end,
                           std::string_view name = {});
+  // COWPROBE_CMD_CONFIG: track every new process (track_all), or not.
+  Result<void> config(bool track_all);
 
   [[nodiscard]] std::uint16_t family() const { return family_; }
 

@@ -57,6 +57,13 @@ void to_json(nlohmann::json& j, const ProbeStatus& p) {
   };
 }
 
+void to_json(nlohmann::json& j, const ClassStatus& c) {
+  j = nlohmann::json{{"name", c.name},
+                     {"state", class_state_name(c.state)},
+                     {"observable", c.observable()},
+                     {"how", c.how}};
+}
+
 void to_json(nlohmann::json& j, const Status& s) {
   j = nlohmann::json{
       {"version", s.version},
@@ -73,6 +80,7 @@ void to_json(nlohmann::json& j, const Status& s) {
       {"exits_dropped", s.exits_dropped},
       {"seq", s.seq},
       {"probes", s.probes},
+      {"classes", s.classes},
   };
 }
 

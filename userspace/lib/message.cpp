@@ -215,6 +215,24 @@ Result<void> parse_probe(const nlattr* nest, ProbeStatus& out) {
   });
 }
 
+Result<void> parse_class(const nlattr* nest, ClassStatus& out) {
+  if (auto r = get_nested(nest, "CLASS"); !r) {
+    return r;
+  }
+  return for_each_nested(nest, [&](const nlattr* attr) -> Result<void> {
+    switch (mnl_attr_get_type(attr)) {
+      case COWPROBE_CLASS_A_NAME:
+        return get_string(attr, "CLASS_NAME", out.name);
+      case COWPROBE_CLASS_A_STATE:
+        return get_u32(attr, "CLASS_STATE", out.state);
+      case COWPROBE_CLASS_A_HOW:
+        return get_string(attr, "CLASS_HOW", out.how);
+      default:
+        return {};
+    }
+  });
+}
+
 // Offset of the extended ack TLVs in an NLMSG_ERROR payload.
 std::size_t ack_tlv_offset(const nlmsghdr& nlh, const nlmsgerr& err) {
   std::size_t offset = sizeof(nlmsgerr);
@@ -313,25 +331,10 @@ Bytes build_region_add(RequestBuffer& buf, std::uint16_t family, std::uint32_t s
   return finish(buf, nlh);
 }
 
-Result<std::uint16_t> parse_family_id(const nlmsghdr& nlh) {
-  std::optional<std::uint16_t> id;
-  auto r = for_each_genl_attr(nlh, [&](const nlattr* attr) -> Result<void> {
-    if (mnl_attr_get_type(attr) != CTRL_ATTR_FAMILY_ID) {
-      return {};
-    }
-    if (auto v = validate(attr, MNL_TYPE_U16, "FAMILY_ID"); !v) {
-      return v;
-    }
-    id = mnl_attr_get_u16(attr);
-    return {};
-  });
-  if (!r) {
-    return r.error();
-  }
-  if (!id) {
-    return Error(EBADMSG, "malformed reply", "no family id in CTRL_CMD_GETFAMILY reply");
-  }
-  return *id;
+Bytes build_config(RequestBuffer& buf, std::uint16_t family, std::uint32_t seq, bool track_all) {
+  nlmsghdr* nlh = put_cowprobe(buf, family, seq, COWPROBE_CMD_CONFIG);
+  mnl_attr_put_u32(nlh, COWPROBE_A_TRACK_ALL, track_all ? 1U : 0U);
+  return finish(buf, nlh);
 }
 
 Result<ProcRecord> parse_proc(const nlmsghdr& nlh) {
@@ -407,6 +410,8 @@ Result<Status> parse_status(const nlmsghdr& nlh) {
         return get_u64(attr, "SEQ", st.seq);
       case COWPROBE_A_PROBES:
         return parse_list(attr, "PROBES", COWPROBE_A_PROBE, st.probes, parse_probe);
+      case COWPROBE_A_CLASSES:
+        return parse_list(attr, "CLASSES", COWPROBE_A_CLASS, st.classes, parse_class);
       default:
         return {};
     }
@@ -415,6 +420,93 @@ Result<Status> parse_status(const nlmsghdr& nlh) {
     return r.error();
   }
   return st;
+}
+
+std::optional<std::uint32_t> FamilyInfo::group(std::string_view group_name) const {
+  for (const auto& g : groups) {
+    if (g.name == group_name) {
+      return g.id;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<FamilyInfo> parse_family(const nlmsghdr& nlh) {
+  FamilyInfo info;
+  bool have_id = false;
+  auto parse_group = [](const nlattr* nest, McastGroup& out) -> Result<void> {
+    if (auto r = get_nested(nest, "MCAST_GROUP"); !r) {
+      return r;
+    }
+    return for_each_nested(nest, [&](const nlattr* attr) -> Result<void> {
+      switch (mnl_attr_get_type(attr)) {
+        case CTRL_ATTR_MCAST_GRP_NAME:
+          return get_string(attr, "MCAST_GRP_NAME", out.name);
+        case CTRL_ATTR_MCAST_GRP_ID:
+          return get_u32(attr, "MCAST_GRP_ID", out.id);
+        default:
+          return {};
+      }
+    });
+  };
+  auto r = for_each_genl_attr(nlh, [&](const nlattr* attr) -> Result<void> {
+    switch (mnl_attr_get_type(attr)) {
+      case CTRL_ATTR_FAMILY_ID:
+        if (auto v = validate(attr, MNL_TYPE_U16, "FAMILY_ID"); !v) {
+          return v;
+        }
+        info.id = mnl_attr_get_u16(attr);
+        have_id = true;
+        return {};
+      case CTRL_ATTR_FAMILY_NAME:
+        return get_string(attr, "FAMILY_NAME", info.name);
+      case CTRL_ATTR_MCAST_GROUPS:
+        // Elements are numbered 1, 2, ...: every nest in the list is a group.
+        if (auto v = get_nested(attr, "MCAST_GROUPS"); !v) {
+          return v;
+        }
+        return for_each_nested(attr, [&](const nlattr* group) -> Result<void> {
+          McastGroup g;
+          if (auto v = parse_group(group, g); !v) {
+            return v;
+          }
+          info.groups.push_back(std::move(g));
+          return {};
+        });
+      default:
+        return {};
+    }
+  });
+  if (!r) {
+    return r.error();
+  }
+  if (!have_id) {
+    return Error(EBADMSG, "malformed reply", "no family id in the nlctrl message");
+  }
+  return info;
+}
+
+Result<ExitRecord> parse_exit(const nlmsghdr& nlh) {
+  auto proc = parse_proc(nlh);
+  if (!proc) {
+    return proc.error();
+  }
+  ExitRecord rec{0, std::move(proc).value()};
+  bool have_seq = false;
+  auto r = for_each_genl_attr(nlh, [&](const nlattr* attr) -> Result<void> {
+    if (mnl_attr_get_type(attr) != COWPROBE_A_SEQ) {
+      return {};
+    }
+    have_seq = true;
+    return get_u64(attr, "SEQ", rec.seq);
+  });
+  if (!r) {
+    return r.error();
+  }
+  if (!have_seq) {
+    return Error(EBADMSG, "malformed exit record", "no COWPROBE_A_SEQ");
+  }
+  return rec;
 }
 
 Result<void> parse_ack(const nlmsghdr& nlh) {

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "records.hpp"
 #include "result.hpp"
@@ -40,13 +42,29 @@ Bytes build_reset(RequestBuffer& buf, std::uint16_t family, std::uint32_t seq,
 Bytes build_region_add(RequestBuffer& buf, std::uint16_t family, std::uint32_t seq,
                        std::uint32_t pid, std::uint64_t start, std::uint64_t end,
                        std::string_view name);
+Bytes build_config(RequestBuffer& buf, std::uint16_t family, std::uint32_t seq, bool track_all);
 
 // Replies. nlh must span nlh.nlmsg_len valid bytes. Attributes of a known
 // type with a wrong length or format are errors (EBADMSG); unknown ones are
 // skipped.
-Result<std::uint16_t> parse_family_id(const nlmsghdr& nlh);
 Result<ProcRecord> parse_proc(const nlmsghdr& nlh);
 Result<Status> parse_status(const nlmsghdr& nlh);
+
+// A generic netlink family as nlctrl describes it, in a CTRL_CMD_GETFAMILY
+// reply or a CTRL_CMD_NEWFAMILY/DELFAMILY notification.
+struct McastGroup {
+  std::string name;
+  std::uint32_t id = 0;
+};
+struct FamilyInfo {
+  std::uint16_t id = 0;
+  std::string name;
+  std::vector<McastGroup> groups;
+  [[nodiscard]] std::optional<std::uint32_t> group(std::string_view group_name) const;
+};
+Result<FamilyInfo> parse_family(const nlmsghdr& nlh);
+// COWPROBE_CMD_EXIT: a process record with COWPROBE_A_SEQ, which it must have.
+Result<ExitRecord> parse_exit(const nlmsghdr& nlh);
 
 // NLMSG_ERROR or NLMSG_DONE: success for an ack (error 0) or the end of a
 // dump; otherwise an Error with the positive errno and, as detail, the

@@ -159,7 +159,7 @@ void NlSocket::drain(std::uint32_t seq, std::size_t len) {
   }
 }
 
-Result<std::uint16_t> resolve_family(NlSocket& sock, std::string_view name) {
+Result<FamilyInfo> get_family(NlSocket& sock, std::string_view name) {
   RequestBuffer buf;
   (void)build_get_family(buf, sock.next_seq(), name);
   auto reply = sock.transact(buf.bytes);
@@ -180,7 +180,15 @@ Result<std::uint16_t> resolve_family(NlSocket& sock, std::string_view name) {
   if (reply->empty()) {
     return Error(EBADMSG, "malformed reply", "empty CTRL_CMD_GETFAMILY reply");
   }
-  return parse_family_id(reply->front().header());
+  return parse_family(reply->front().header());
+}
+
+Result<std::uint16_t> resolve_family(NlSocket& sock, std::string_view name) {
+  auto family = get_family(sock, name);
+  if (!family) {
+    return family.error();
+  }
+  return family->id;
 }
 
 }  // namespace cowprobe

@@ -13,6 +13,8 @@
 
 namespace cowprobe {
 
+struct FamilyInfo;  // message.hpp
+
 // One reply message, copied out of the receive buffer.
 class Message {
  public:
@@ -57,8 +59,10 @@ class NlSocket {
   std::vector<std::uint8_t> buf_;
 };
 
-// CTRL_CMD_GETFAMILY: the id of a generic netlink family. A missing
-// "cowprobe" family becomes the "module is not loaded" error.
+// CTRL_CMD_GETFAMILY: a generic netlink family's id and multicast groups,
+// or only its id. A missing "cowprobe" family becomes the "module is not
+// loaded" error.
+Result<FamilyInfo> get_family(NlSocket& sock, std::string_view name);
 Result<std::uint16_t> resolve_family(NlSocket& sock, std::string_view name);
 
 }  // namespace cowprobe

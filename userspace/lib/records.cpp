@@ -44,6 +44,28 @@ Counters& Counters::operator+=(const Counters& other) {
   return *this;
 }
 
+std::string_view class_state_name(std::uint32_t state) {
+  switch (state) {
+    case COWPROBE_CLASS_OBSERVED:
+      return "observed";
+    case COWPROBE_CLASS_DERIVED:
+      return "derived";
+    case COWPROBE_CLASS_UNOBSERVABLE:
+      return "unobservable";
+    default:
+      return "unknown";
+  }
+}
+
+const ClassStatus* Status::find_class(std::string_view name) const {
+  for (const auto& c : classes) {
+    if (c.name == name) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
 std::string_view probe_state_name(std::uint32_t state) {
   switch (state) {
     case COWPROBE_PROBE_ABSENT:

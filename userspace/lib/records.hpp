@@ -78,6 +78,13 @@ struct ProcRecord {
   [[nodiscard]] bool exited() const { return (flags & COWPROBE_PROC_F_EXITED) != 0; }
 };
 
+// A COWPROBE_CMD_EXIT multicast: the final record of a process, numbered
+// by the kernel from 1 per module instance.
+struct ExitRecord {
+  std::uint64_t seq = 0;
+  ProcRecord proc;
+};
+
 struct ProbeStatus {
   std::string name;    // role, e.g. "do_wp_page"
   std::string symbol;  // resolved kernel symbol
@@ -88,6 +95,17 @@ struct ProbeStatus {
 };
 
 std::string_view probe_state_name(std::uint32_t state);
+
+// The probe self-check of one fault class on the running kernel.
+struct ClassStatus {
+  std::string name;  // "copy", "reuse", ...
+  std::uint32_t state = COWPROBE_CLASS_UNOBSERVABLE;
+  std::string how;  // the probes that see it, or why they cannot
+
+  [[nodiscard]] bool observable() const { return state != COWPROBE_CLASS_UNOBSERVABLE; }
+};
+
+std::string_view class_state_name(std::uint32_t state);
 
 struct Status {
   std::string version;
@@ -104,6 +122,10 @@ struct Status {
   std::uint64_t exits_dropped = 0;
   std::uint64_t seq = 0;
   std::vector<ProbeStatus> probes;
+  std::vector<ClassStatus> classes;  // empty from a module without the self-check
+
+  // The self-check of one class; nullptr when the module did not report it.
+  [[nodiscard]] const ClassStatus* find_class(std::string_view name) const;
 };
 
 }  // namespace cowprobe

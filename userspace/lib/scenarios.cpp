@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fd.hpp"
 #include "scenario.hpp"
 
 extern char** environ;
@@ -748,6 +749,32 @@ Result<ScenarioReport> hugetlb(ScenarioEnv& env) {
   return m.done();
 }
 
+// The page frame mapped at addr, from /proc/self/pagemap (root only: others
+// read frame 0); nullopt when nothing is mapped there.
+std::optional<std::uint64_t> pfn_of(const UniqueFd& pagemap, std::uintptr_t addr) {
+  constexpr std::uint64_t kPresent = 1ULL << 63;
+  constexpr std::uint64_t kPfnMask = (1ULL << 55) - 1;
+  std::uint64_t entry = 0;
+  if (pread(pagemap.get(), &entry, sizeof(entry), static_cast<off_t>(addr / page_size() * 8)) !=
+          8 ||
+      (entry & kPresent) == 0 || (entry & kPfnMask) == 0)
+    return std::nullopt;
+  return entry & kPfnMask;
+}
+
+// Whether KSM merged every page of the buffer into one: each then maps the
+// same frame. Read per process, since /sys/kernel/mm/ksm/pages_sharing still
+// counts the pages of exited processes until ksmd next scans.
+bool ksm_merged(const Mapping& buf) {
+  const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  const auto a = reinterpret_cast<std::uintptr_t>(buf.data());
+  const auto first = pfn_of(pagemap, a);
+  if (!first) return false;
+  for (std::size_t off = page_size(); off < buf.size(); off += page_size())
+    if (pfn_of(pagemap, a + off) != first) return false;
+  return true;
+}
+
 Result<ScenarioReport> ksm(ScenarioEnv& env) {
   constexpr std::size_t kSame = 32;
   Model m(env, "ksm");
@@ -760,15 +787,13 @@ Result<ScenarioReport> ksm(ScenarioEnv& env) {
   if (madvise(buf->data(), buf->size(), MADV_MERGEABLE) != 0)
     return m.skip("madvise(MADV_MERGEABLE) failed: " + std::string(strerror(errno)));
   const std::string before = read_file(run);
-  const long sharing0 = read_long("/sys/kernel/mm/ksm/pages_sharing");
   write_file("/sys/kernel/mm/ksm/sleep_millisecs", "10");
   write_file("/sys/kernel/mm/ksm/pages_to_scan", "1000");
   write_file(run, "1");
   bool merged = false;
   for (int i = 0; i < 1200 && !merged; i++) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    merged =
-        read_long("/sys/kernel/mm/ksm/pages_sharing") - sharing0 >= static_cast<long>(kSame) - 1;
+    merged = ksm_merged(*buf);
   }
   write_file(run, before.empty() ? "0" : before.substr(0, 1));
   if (!merged) return m.skip("ksmd did not merge the pages within 30 s");
@@ -833,30 +858,22 @@ struct ThpSpan {
 };
 
 ThpSpan thp_backing(const void* p, std::size_t len) {
-  constexpr std::uint64_t kPresent = 1ULL << 63;
-  constexpr std::uint64_t kPfnMask = (1ULL << 55) - 1;
   constexpr std::uint64_t kThp = 1ULL << 22;  // KPF_THP
-  const int pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  const int kflags = ::open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  const UniqueFd kflags(::open("/proc/kpageflags", O_RDONLY | O_CLOEXEC));
   ThpSpan span;
   const auto a = reinterpret_cast<std::uintptr_t>(p);
   for (std::uintptr_t h = a & ~(kHuge - 1); h < a + len; h += kHuge) {
     const std::uintptr_t lo = std::max(h, a);
     const std::uintptr_t hi = std::min(h + kHuge, a + len);
-    std::uint64_t entry = 0;
     std::uint64_t flags = 0;
-    if (pread(pagemap, &entry, sizeof(entry), static_cast<off_t>(lo / page_size() * 8)) != 8 ||
-        (entry & kPresent) == 0)
-      continue;
-    const std::uint64_t pfn = entry & kPfnMask;
-    if (pread(kflags, &flags, sizeof(flags), static_cast<off_t>(pfn * 8)) == 8 &&
+    const auto pfn = pfn_of(pagemap, lo);
+    if (pfn && pread(kflags.get(), &flags, sizeof(flags), static_cast<off_t>(*pfn * 8)) == 8 &&
         (flags & kThp) != 0) {
       span.huge++;
       span.pages += span_pages(reinterpret_cast<const void*>(lo), hi - lo);
     }
   }
-  if (pagemap >= 0) close(pagemap);
-  if (kflags >= 0) close(kflags);
   return span;
 }
 

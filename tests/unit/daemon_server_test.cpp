@@ -1,0 +1,173 @@
+// The daemon's socket and the CLI's client, talking over a real Unix
+// socket in a temporary directory.
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "daemon_options.hpp"
+#include "daemon_protocol.hpp"
+#include "server.hpp"
+#include "temp_dir.hpp"
+
+namespace cowprobe::daemon {
+namespace {
+
+using test::TempDir;
+
+// Serves until the client thread is done: every request line is echoed
+// back inside {"ok":true,"echo":...}; "stream" turns on broadcasts, "fail"
+// is refused.
+void serve(Server& server, const std::thread& client, const bool& done) {
+  std::vector<pollfd> fds;
+  while (!done) {
+    fds.clear();
+    server.add_poll_fds(fds);
+    if (::poll(fds.data(), fds.size(), 50) <= 0) {
+      continue;
+    }
+    for (const auto& line : server.handle(fds)) {
+      if (line.text == R"({"cmd":"stream"})") {
+        server.set_streaming(line.client);
+        server.send(line.client, "{\"ok\":true}\n");
+        server.broadcast("{\"type\":\"exit\"}\n");
+        continue;
+      }
+      if (line.text == R"({"cmd":"fail"})") {
+        server.send(line.client, error_response("nope"));
+        continue;
+      }
+      server.send(line.client, nlohmann::json{{"ok", true}, {"echo", line.text}}.dump() + "\n");
+    }
+  }
+  (void)client;
+}
+
+TEST(Server, RequestsAndRepliesAreLines) {
+  TempDir dir;
+  const auto path = dir.file("run/cowprobed.sock");
+  auto server = Server::open({path, std::nullopt});
+  ASSERT_TRUE(server) << server.error().what();
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+
+  bool done = false;
+  std::string echoed;
+  std::string streamed;
+  std::thread client([&] {
+    auto c = DaemonClient::connect(path);
+    if (c) {
+      auto reply = c->call({{"cmd", "status"}});
+      echoed = reply ? (*reply)["echo"].get<std::string>() : reply.error().what();
+      auto s = c->call({{"cmd", "stream"}});
+      auto next = s ? c->read() : s.error();
+      streamed = next ? next->dump() : next.error().what();
+    }
+    done = true;
+  });
+  serve(*server, client, done);
+  client.join();
+  EXPECT_EQ(echoed, R"({"cmd":"status"})");
+  EXPECT_EQ(streamed, R"({"type":"exit"})");
+}
+
+TEST(Server, ErrorRepliesBecomeErrors) {
+  TempDir dir;
+  const auto path = dir.file("s");
+  auto server = Server::open({path, std::nullopt});
+  ASSERT_TRUE(server);
+  bool done = false;
+  std::string what;
+  std::thread client([&] {
+    auto c = DaemonClient::connect(path);
+    if (c) {
+      auto r = c->call({{"cmd", "fail"}});
+      what = r ? "answered" : r.error().what();
+    }
+    done = true;
+  });
+  serve(*server, client, done);
+  client.join();
+  EXPECT_EQ(what, "cowprobed: nope");
+}
+
+TEST(Server, StaleSocketIsReplacedAndRemovedAtTheEnd) {
+  TempDir dir;
+  const auto path = dir.file("s");
+  {
+    // A socket file nobody listens on, as a crash leaves it.
+    const UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    ASSERT_EQ(::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  }
+  {
+    auto server = Server::open({path, std::nullopt});
+    ASSERT_TRUE(server) << server.error().what();
+    // A second daemon on the same path is refused while the first listens.
+    auto second = Server::open({path, std::nullopt});
+    ASSERT_FALSE(second);
+    EXPECT_NE(second.error().what().find("another cowprobed"), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(Server, RegularFileIsNotRemoved) {
+  TempDir dir;
+  const auto path = dir.file("s");
+  test::write_file(path, "data");
+  auto server = Server::open({path, std::nullopt});
+  ASSERT_FALSE(server);
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST(Server, PeerCredentials) {
+  ucred root{1, 0, 0};
+  EXPECT_TRUE(peer_allowed(root, std::nullopt));
+  ucred self{1, ::geteuid(), ::getegid()};
+  EXPECT_TRUE(peer_allowed(self, std::nullopt));
+  if (::geteuid() == 0) {
+    ucred other{1, 4242, 4242};
+    EXPECT_FALSE(peer_allowed(other, std::nullopt));
+    EXPECT_TRUE(peer_allowed(other, gid_t{4242}));
+    EXPECT_FALSE(peer_allowed(other, gid_t{4243}));
+  }
+}
+
+TEST(DaemonClient, NoDaemonIsENOENT) {
+  TempDir dir;
+  auto c = DaemonClient::connect(dir.file("none"));
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), ENOENT);
+}
+
+TEST(DaemonOptions, Defaults) {
+  DaemonOptions opts;
+  auto app = make_app(opts);
+  std::vector<std::string> args{"--track-all", "--rotate-size", "1M", "--index-size", "5"};
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+  app->parse(args);
+  EXPECT_EQ(opts.journal, kDefaultJournal);
+  EXPECT_EQ(opts.socket, kDefaultSocket);
+  EXPECT_TRUE(opts.track_all);
+  EXPECT_EQ(opts.rotate_size, 1024U * 1024U);
+  EXPECT_EQ(opts.index_size, 5U);
+}
+
+TEST(DaemonOptions, Group) {
+  EXPECT_EQ(lookup_group("0"), gid_t{0});
+  EXPECT_EQ(lookup_group("root"), gid_t{0});
+  EXPECT_FALSE(lookup_group("no-such-group-here"));
+}
+
+}  // namespace
+}  // namespace cowprobe::daemon
