@@ -15,6 +15,7 @@
 #include "client.hpp"
 #include "message.hpp"
 #include "netlink.hpp"
+#include "scenario.hpp"
 
 namespace cowprobe {
 namespace {
@@ -89,6 +90,36 @@ TEST(Status, EssentialProbesActiveAndNothingMissed) {
   }
   EXPECT_EQ(status->refused_procs, 0U);
   EXPECT_EQ(status->refused_threads, 0U);
+}
+
+// The probe self-check follows from what the running kernel has, not from a
+// table: every class is reported, the CoW core is always seen, and the
+// classes that depend on the kernel version say so.
+TEST(Status, ClassSelfCheckMatchesTheKernel) {
+  auto client = Client::open();
+  ASSERT_TRUE(client) << client.error().what();
+  auto status = client->status();
+  ASSERT_TRUE(status) << status.error().what();
+  for (const char* name : {"copy", "reuse", "zero_fill", "shared_write", "unshare", "ksm", "thp",
+                           "hugetlb", "remote", "file_copy"}) {
+    const auto* c = status->find_class(name);
+    ASSERT_NE(c, nullptr) << name;
+    EXPECT_FALSE(c->how.empty()) << name;
+  }
+  for (const char* name : {"copy", "zero_fill", "shared_write", "remote"})
+    EXPECT_EQ(status->find_class(name)->state, COWPROBE_CLASS_OBSERVED) << name;
+  const auto kernel = KernelVersion::running();
+  // FAULT_FLAG_UNSHARE exists from 5.19 on.
+  EXPECT_EQ(status->find_class("unshare")->observable(), kernel.at_least(5, 19));
+  // Where wp_page_reuse cannot be probed, VM_FAULT_WRITE (gone in 6.2) is the
+  // only way left to see a reuse.
+  const auto* reuse = status->find_class("reuse");
+  if (reuse->state == COWPROBE_CLASS_DERIVED) {
+    EXPECT_FALSE(kernel.at_least(6, 2)) << reuse->how;
+  }
+  // THP: observable exactly when the kernel has it (the RT kernel does not).
+  const bool thp = access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0;
+  EXPECT_EQ(status->find_class("thp")->observable(), thp) << status->find_class("thp")->how;
 }
 
 TEST(Errors, WatchUnknownPid) {
