@@ -4,12 +4,15 @@
 #include <linux/genetlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <ctime>
 #include <new>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -65,7 +68,8 @@ constexpr std::array<mnl_cb_t, NLMSG_MIN_TYPE> control_callbacks() {
 }
 
 // A distinct Error code would collide with errnos: mark the retryable case.
-constexpr std::string_view kDumpInterrupted = "dump interrupted";
+constexpr std::string_view kDumpInterrupted =
+    "dump interrupted: tracked tasks forked or exited during every attempt";
 
 }  // namespace
 
@@ -96,6 +100,7 @@ Result<std::vector<Message>> NlSocket::transact(std::span<std::uint8_t> request)
     if (r || !dump || r.error().context() != kDumpInterrupted || attempt == kDumpAttempts) {
       return r;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, kDumpBackoffMaxMs)));
   }
 }
 

@@ -30,7 +30,12 @@ class Message {
 class NlSocket {
  public:
   static constexpr std::size_t kReceiveBufferSize = std::size_t{32} * 1024;
-  static constexpr int kDumpAttempts = 8;
+  // A dump is interrupted whenever a tracked task forks or exits between
+  // two of its datagrams; under a fork storm most attempts are. Retries
+  // wait attempt milliseconds (at most kDumpBackoffMaxMs) for a quiet
+  // moment: about 0.4 s in all before giving up.
+  static constexpr int kDumpAttempts = 48;
+  static constexpr int kDumpBackoffMaxMs = 10;
 
   // NETLINK_GENERIC, NETLINK_EXT_ACK and NETLINK_CAP_ACK on, bound.
   static Result<NlSocket> open();
@@ -38,7 +43,8 @@ class NlSocket {
   // Sends request (its nlmsg_seq is replaced by the next sequence number)
   // and returns the data messages of the reply, up to the ack or the end of
   // the dump. A dump interrupted by a concurrent change (NLM_F_DUMP_INTR)
-  // is started again, at most kDumpAttempts times. An error reply becomes
+  // is started again, at most kDumpAttempts times, then fails with EINTR
+  // (context: "dump interrupted: ..."). An error reply becomes
   // an Error with the kernel's extended ack message as detail.
   Result<std::vector<Message>> transact(std::span<std::uint8_t> request);
 
