@@ -74,6 +74,13 @@ atomic_t cp_nr_procs = ATOMIC_INIT(0);
 atomic_t cp_nr_threads = ATOMIC_INIT(0);
 atomic64_t cp_refused_procs = ATOMIC64_INIT(0);
 atomic64_t cp_refused_threads = ATOMIC64_INIT(0);
+/*
+ * Bumped whenever a dump resuming at (bucket, position) could miss a record:
+ * only when one leaves cp_procs. A new record goes to the head of its bucket,
+ * so at worst a dump sees one record twice (userspace keeps the later copy);
+ * thread changes alter a record's content, which is read whole under cp_lock.
+ * Bumping on every fork made dumps under a fork storm always inconsistent.
+ */
 unsigned int cp_generation = 1;
 
 bool cp_track_all;
@@ -255,7 +262,6 @@ static struct cp_proc *cp_proc_new(struct task_struct *leader,
 	strscpy(p->comm, leader->comm, sizeof(p->comm));
 	hash_add_rcu(cp_procs, &p->node, p->tgid);
 	cp_proc_set_mm(p, leader->mm);
-	cp_generation++;
 	return p;
 }
 
@@ -279,7 +285,6 @@ static struct cp_thread *cp_thread_new(struct cp_proc *p,
 	p->nr_threads++;
 	p->live_threads++;
 	hash_add_rcu(cp_threads, &t->node, (unsigned long)task);
-	cp_generation++;
 	return t;
 }
 
@@ -296,7 +301,6 @@ static void cp_thread_del(struct cp_thread *t)
 		cp_proc_set_mm(p, NULL);
 	}
 	atomic_dec(&cp_nr_threads);
-	cp_generation++;
 	call_rcu_hurry(&t->rcu, cp_thread_free_rcu);
 }
 

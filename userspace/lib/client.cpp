@@ -23,7 +23,9 @@ Error explain(const Error& e, std::string_view what, std::optional<pid_t> pid) {
     }
     return Error::message(e.code(), fmt::format("no such process: {}", *pid));
   }
-  return {e.code(), std::string(what), e.detail()};
+  return {e.code(),
+          e.context().empty() ? std::string(what) : fmt::format("{}: {}", what, e.context()),
+          e.detail()};
 }
 
 std::uint32_t as_u32(pid_t pid) { return static_cast<std::uint32_t>(pid); }
@@ -112,7 +114,7 @@ Result<std::vector<ProcRecord>> Client::dump(std::optional<pid_t> root) {
     }
     records.push_back(std::move(rec).value());
   }
-  return records;
+  return unique_records(std::move(records));
 }
 
 Result<void> Client::reset(std::optional<pid_t> pid) {

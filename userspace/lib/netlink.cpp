@@ -69,7 +69,7 @@ constexpr std::array<mnl_cb_t, NLMSG_MIN_TYPE> control_callbacks() {
 
 // A distinct Error code would collide with errnos: mark the retryable case.
 constexpr std::string_view kDumpInterrupted =
-    "dump interrupted: tracked tasks forked or exited during every attempt";
+    "interrupted: records left the kernel's table during every attempt";
 
 }  // namespace
 

@@ -30,10 +30,10 @@ class Message {
 class NlSocket {
  public:
   static constexpr std::size_t kReceiveBufferSize = std::size_t{32} * 1024;
-  // A dump is interrupted whenever a tracked task forks or exits between
-  // two of its datagrams; under a fork storm most attempts are. Retries
-  // wait attempt milliseconds (at most kDumpBackoffMaxMs) for a quiet
-  // moment: about 0.4 s in all before giving up.
+  // A dump is interrupted when a record leaves the module's table between
+  // two of its datagrams (unwatch, reset, a track_all process reaped).
+  // Retries wait attempt milliseconds (at most kDumpBackoffMaxMs) for a
+  // quiet moment: about 0.4 s in all before giving up.
   static constexpr int kDumpAttempts = 48;
   static constexpr int kDumpBackoffMaxMs = 10;
 
@@ -44,7 +44,7 @@ class NlSocket {
   // and returns the data messages of the reply, up to the ack or the end of
   // the dump. A dump interrupted by a concurrent change (NLM_F_DUMP_INTR)
   // is started again, at most kDumpAttempts times, then fails with EINTR
-  // (context: "dump interrupted: ..."). An error reply becomes
+  // (context: "interrupted: ..."). An error reply becomes
   // an Error with the kernel's extended ack message as detail.
   Result<std::vector<Message>> transact(std::span<std::uint8_t> request);
 

@@ -1,5 +1,8 @@
 #include "records.hpp"
 
+#include <map>
+#include <utility>
+
 namespace cowprobe {
 
 const std::array<CounterField, 18>& counter_fields() {
@@ -77,6 +80,21 @@ std::string_view probe_state_name(std::uint32_t state) {
     default:
       return "unknown";
   }
+}
+
+std::vector<ProcRecord> unique_records(std::vector<ProcRecord> records) {
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::size_t> seen;
+  std::vector<ProcRecord> out;
+  out.reserve(records.size());
+  for (auto& rec : records) {
+    auto [it, fresh] = seen.try_emplace({rec.pid, rec.start_ns}, out.size());
+    if (fresh) {
+      out.push_back(std::move(rec));
+    } else {
+      out[it->second] = std::move(rec);
+    }
+  }
+  return out;
 }
 
 }  // namespace cowprobe

@@ -78,6 +78,12 @@ struct ProcRecord {
   [[nodiscard]] bool exited() const { return (flags & COWPROBE_PROC_F_EXITED) != 0; }
 };
 
+// A dump that raced with a fork can hold a record twice (the kernel adds new
+// records at the head of a hash bucket, which moves the dump's resume point
+// back by one). Keeps one record per process, (pid, start_ns), with the data
+// of its last copy, in the order of first appearance.
+std::vector<ProcRecord> unique_records(std::vector<ProcRecord> records);
+
 // A COWPROBE_CMD_EXIT multicast: the final record of a process, numbered
 // by the kernel from 1 per module instance.
 struct ExitRecord {
