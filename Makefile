@@ -10,8 +10,9 @@
 #   make host-demo   the demo on this machine's own kernel (needs module
 #                    loading and its headers in /lib/modules/`uname -r`/build)
 #   make matrix      every kernel line (5.10 6.1 6.12 6.12-rt 7.2, or
-#                    MATRIX_KERNELS="6.1 7.2"): build, boot, run the whole
-#                    scenario suite, table + build/matrix.json + KTAP
+#                    KERNELS="6.1 7.2"): build, boot, run the whole scenario
+#                    suite, table + build/matrix.json + KTAP; MATRIX_JOBS=2
+#                    boots two lines at once
 #   make bench       fork+write overhead with and without the module, in a VM
 #   make style       clang-format and checkpatch
 BUILD ?= build
@@ -53,10 +54,17 @@ test: setup userspace
 	cmake -S . -B $(HOST) -DCOWPROBE_VM_KERNELS="$(KERNELS)" >/dev/null
 	ctest --test-dir $(HOST) --output-on-failure --timeout 1800
 
+# KERNELS given on the command line picks the matrix's lines too; its
+# default (the lines of make test) does not.
+ifeq ($(origin KERNELS),command line)
+MATRIX_KERNELS ?= $(KERNELS)
+endif
 MATRIX_KERNELS ?= 5.10 6.1 6.12 6.12-rt 7.2
 MATRIX_REPEAT ?= 10
+MATRIX_JOBS ?= 1
 matrix: setup userspace
-	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/matrix --repeat $(MATRIX_REPEAT) $(MATRIX_KERNELS)
+	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/matrix --repeat $(MATRIX_REPEAT) \
+		--jobs $(MATRIX_JOBS) $(MATRIX_KERNELS)
 
 bench: setup userspace
 	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/bench/overhead --kernel $(KERNEL)
