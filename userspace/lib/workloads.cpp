@@ -28,7 +28,7 @@ constexpr std::array<WorkloadInfo, 8> kWorkloads{{
     {"seed-fork-time", "seed program 1: fork time with 1/10/50 MB, with and without writes"},
     {"seed-rss", "seed program 2: RSS of a 50 MB buffer before and after the child writes"},
     {"seed-global-array", "seed program 3: child writes 10 ints of a 4 MB global array"},
-    {"fork-bench", "ms per fork + child write of --mib MiB, averaged over --iterations"},
+    {"fork-bench", "ms per fork + child write of --mib MiB: the median of --iterations"},
 }};
 
 Result<void> check_writes(const WorkloadOptions& opts) {
