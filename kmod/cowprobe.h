@@ -76,11 +76,9 @@ enum cp_outcome {
 struct cp_fault {
 	bool in_wp;
 	bool in_hugetlb;
-	bool in_file_write;
 	u8 wp_flags;
 	u8 wp_outcome;
 	u8 hugetlb_outcome;
-	bool file_copy;
 	struct mm_struct *mm;		/* the mm faulted on, for remote faults */
 	unsigned long wp_addr;
 };

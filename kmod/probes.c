@@ -32,7 +32,6 @@ enum cp_role {
 	CP_PROBE_HUGE_PMD,
 	CP_PROBE_HUGETLB,
 	CP_PROBE_HUGETLB_RMAP,
-	CP_PROBE_MM_FAULT,
 	CP_NR_PROBES,
 };
 
@@ -161,19 +160,31 @@ out:
 	return 0;
 }
 
+/*
+ * {folio,page}_add_new_anon_rmap(folio, vma, address, ...): a new anonymous
+ * page. Inside do_wp_page it is the copy; outside, on a private mapping of a
+ * real file (vm_ops set: not MAP_PRIVATE /dev/zero), it is do_cow_fault
+ * (inlined everywhere) copying the file page for a write.
+ */
 static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 {
+	struct vm_area_struct *vma = (struct vm_area_struct *)cp_arg(regs, 1);
 	struct cp_thread *t;
 
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
-	if (t && t->f.in_wp) {
+	if (!t)
+		goto out;
+	if (t->f.in_wp) {
 		t->f.wp_outcome = CP_OUT_COPY;
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
-	} else if (t && t->f.in_file_write) {
-		t->f.file_copy = true;
+	} else if (vma->vm_file && !vma_is_anonymous(vma) &&
+		   !(vma->vm_flags & VM_SHARED) && vma->vm_mm == current->mm) {
+		cp_account(t, t->proc, cp_arg(regs, 2) & PAGE_MASK,
+			   COWPROBE_C_FILE_COPIES);
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
 	}
+out:
 	rcu_read_unlock();
 	return 0;
 }
@@ -293,51 +304,6 @@ static int cp_hugetlb_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/*
- * handle_mm_fault(vma, address, flags, regs): only writes to private file
- * mappings are followed, to see do_cow_fault (inlined everywhere) copy a
- * file page into a new anonymous page.
- */
-static int cp_mm_fault_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct vm_area_struct *vma = (struct vm_area_struct *)cp_arg(regs, 0);
-	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
-	unsigned int flags = cp_arg(regs, 2);
-	struct cp_thread *t;
-	int ret = 1;
-
-	if (!vma->vm_file || (vma->vm_flags & VM_SHARED) ||
-	    !(flags & FAULT_FLAG_WRITE))
-		return 1;
-	rcu_read_lock();
-	t = cp_local(vma->vm_mm);
-	if (t) {
-		t->f.in_file_write = true;
-		t->f.file_copy = false;
-		d->addr = cp_arg(regs, 1) & PAGE_MASK;
-		this_cpu_inc(cp_hits[CP_PROBE_MM_FAULT]);
-		ret = 0;
-	}
-	rcu_read_unlock();
-	return ret;
-}
-
-static int cp_mm_fault_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
-	struct cp_thread *t;
-
-	rcu_read_lock();
-	t = cp_thread_lookup(current);
-	if (t && t->f.in_file_write) {
-		t->f.in_file_write = false;
-		if (t->f.file_copy)
-			cp_account(t, t->proc, d->addr, COWPROBE_C_FILE_COPIES);
-	}
-	rcu_read_unlock();
-	return 0;
-}
-
 struct cp_probe {
 	const char *name;
 	const char *const *candidates;
@@ -395,13 +361,6 @@ static struct cp_probe cp_probes[CP_NR_PROBES] = {
 		.candidates = CP_NAMES("hugetlb_add_new_anon_rmap",
 				       "hugepage_add_new_anon_rmap"),
 		.pre_handler = cp_hugetlb_rmap_pre,
-	},
-	[CP_PROBE_MM_FAULT] = {
-		.name = "handle_mm_fault",
-		.candidates = CP_NAMES("handle_mm_fault"),
-		.entry_handler = cp_mm_fault_entry,
-		.handler = cp_mm_fault_return,
-		.data_size = sizeof(struct cp_huge_data),
 	},
 };
 
@@ -697,15 +656,9 @@ void cp_class_info(unsigned int i, struct cp_class_info *ci)
 			     wp);
 		break;
 	case CP_CLASS_FILE_COPY:
-		if (cp_on(CP_PROBE_MM_FAULT))
-			cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-				     "%s writing a private file mapping, then %s",
-				     cp_sym(CP_PROBE_MM_FAULT), rmap);
-		else
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "%s not probed (%d)",
-				     cp_sym(CP_PROBE_MM_FAULT),
-				     cp_probes[CP_PROBE_MM_FAULT].error);
+		cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
+			     "%s outside do_wp_page on a private file mapping (do_cow_fault)",
+			     rmap);
 		break;
 	}
 }
