@@ -26,6 +26,7 @@
 
 #include "fd.hpp"
 #include "scenario.hpp"
+#include "workload_support.hpp"
 
 extern char** environ;
 
@@ -221,7 +222,7 @@ void settle() {
   CPU_ZERO(&set);
   CPU_SET(0, &set);
   sched_setaffinity(0, sizeof(set), &set);
-  write_file("/proc/sys/vm/compact_memory", "1");
+  detail::drain_lru_caches();
 }
 
 // Runs fn in a child process; the child exits with fn's return value.

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -103,6 +105,11 @@ CpuPin::~CpuPin() {
 }
 
 void drain_lru_caches() {
+  std::array<unsigned long, 1> node0{1UL};
+  if (::syscall(SYS_migrate_pages, 0, node0.size() * 8 * sizeof(unsigned long), node0.data(),
+                node0.data()) >= 0) {
+    return;
+  }
   const UniqueFd fd(::open("/proc/sys/vm/compact_memory", O_WRONLY | O_CLOEXEC));
   if (fd.valid()) {
     const ssize_t written = ::write(fd.get(), "1", 1);

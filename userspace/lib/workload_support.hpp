@@ -80,8 +80,12 @@ class CpuPin {
   std::optional<cpu_set_t> saved_;
 };
 
-// Writes "1" to /proc/sys/vm/compact_memory when writable: drains the
-// per-CPU LRU batches whose page references turn reuses into copies.
+// Drains every CPU's LRU batches, whose page references turn reuses into
+// copies, without moving a page: migrate_pages(2) of this process from node
+// 0 to node 0 drains them all (lru_add_drain_all, lru_cache_disable) and
+// migrates nothing. Compaction drained them too, but the pages it migrated
+// went back into a batch with a fresh reference (a copy, not a reuse, in
+// one run of ten on 5.10). Without NUMA, compact_memory is the fallback.
 void drain_lru_caches();
 
 }  // namespace cowprobe::detail
