@@ -14,7 +14,7 @@
 #                    suite, table + build/matrix.json + KTAP; MATRIX_JOBS=2
 #                    boots two lines at once
 #   make bench       fork+write overhead with and without the module, in a VM
-#   make style       clang-format and checkpatch
+#   make style       checkpatch, clang-format, clang-tidy
 BUILD ?= build
 KERNEL ?= 6.12
 KERNELS ?= 6.1 6.12
@@ -69,8 +69,8 @@ matrix: setup userspace
 bench: setup userspace
 	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/bench/overhead --kernel $(KERNEL)
 
-style:
-	tools/style/check
+style: userspace
+	tools/style/check $(HOST)
 
 clean:
 	rm -rf $(BUILD)

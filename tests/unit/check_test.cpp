@@ -32,8 +32,11 @@ ProcRecord proc(std::uint32_t pid, std::uint64_t faults, std::uint64_t copies) {
 }
 
 const ClassCheck* find(const std::vector<ClassCheck>& v, const std::string& role, int counter) {
-  for (const auto& c : v)
-    if (c.role == role && c.counter == counter) return &c;
+  for (const auto& c : v) {
+    if (c.role == role && c.counter == counter) {
+      return &c;
+    }
+  }
   return nullptr;
 }
 

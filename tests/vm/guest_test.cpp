@@ -42,8 +42,11 @@ nlohmann::json stat_json(const std::string& workload) {
 }
 
 const nlohmann::json* find_child(const nlohmann::json& stat, std::uint64_t parent) {
-  for (const auto& p : stat.at("processes"))
-    if (p.at("ppid").get<std::uint64_t>() == parent) return &p;
+  for (const auto& p : stat.at("processes")) {
+    if (p.at("ppid").get<std::uint64_t>() == parent) {
+      return &p;
+    }
+  }
   return nullptr;
 }
 
@@ -106,8 +109,9 @@ TEST(Status, ClassSelfCheckMatchesTheKernel) {
     ASSERT_NE(c, nullptr) << name;
     EXPECT_FALSE(c->how.empty()) << name;
   }
-  for (const char* name : {"copy", "zero_fill", "shared_write", "remote"})
+  for (const char* name : {"copy", "zero_fill", "shared_write", "remote"}) {
     EXPECT_EQ(status->find_class(name)->state, COWPROBE_CLASS_OBSERVED) << name;
+  }
   const auto kernel = KernelVersion::running();
   // FAULT_FLAG_UNSHARE exists from 5.19 on.
   EXPECT_EQ(status->find_class("unshare")->observable(), kernel.at_least(5, 19));
@@ -174,12 +178,20 @@ TEST(Errors, NonRootCannotWatch) {
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(2);
+    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) {
+      _exit(2);
+    }
     auto client = Client::open();
-    if (!client) _exit(3);
+    if (!client) {
+      _exit(3);
+    }
     auto r = client->watch(getpid(), false);
-    if (r || r.error().code() != EPERM) _exit(4);
-    if (r.error().what().find("root") == std::string::npos) _exit(5);
+    if (r || r.error().code() != EPERM) {
+      _exit(4);
+    }
+    if (r.error().what().find("root") == std::string::npos) {
+      _exit(5);
+    }
     // reading stays open to everyone
     _exit(client->status() ? 0 : 6);
   }
@@ -195,14 +207,18 @@ TEST(Errors, CliAsNonRootSaysSo) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     dup2(err[1], STDERR_FILENO);
-    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(99);
+    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) {
+      _exit(99);
+    }
     execlp("cowprobe", "cowprobe", "stat", "--", "true", static_cast<char*>(nullptr));
     _exit(98);
   }
   close(err[1]);
   std::string text;
   char buf[512];
-  for (ssize_t n; (n = read(err[0], buf, sizeof(buf))) > 0;) text.append(buf, n);
+  for (ssize_t n; (n = read(err[0], buf, sizeof(buf))) > 0;) {
+    text.append(buf, n);
+  }
   close(err[0]);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);

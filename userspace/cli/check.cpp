@@ -54,15 +54,22 @@ void print_run(const RunResult& r) {
   }
   fmt::print("  {:<12} {:<10} {:<18} {:>9} {:>9}\n", "role", "region", "class", "expected",
              "measured");
-  for (const auto& c : r.classes)
+  for (const auto& c : r.classes) {
     fmt::print("  {:<12} {:<10} {:<18} {:>9} {:>9}{}\n", c.role, c.region, counter_name(c.counter),
                c.expected, c.measured, c.ok() ? "" : "  <-- differs");
-  for (const auto& e : r.explanations) fmt::print("  why: {}\n", e);
-  for (const auto& p : r.problems) fmt::print("  problem: {}\n", p);
-  for (const auto& x : r.crosschecks)
-    if (!x.ok)
+  }
+  for (const auto& e : r.explanations) {
+    fmt::print("  why: {}\n", e);
+  }
+  for (const auto& p : r.problems) {
+    fmt::print("  problem: {}\n", p);
+  }
+  for (const auto& x : r.crosschecks) {
+    if (!x.ok) {
       fmt::print("  cross-check {} failed: kernel {} < cowprobe {} ({})\n", x.name, x.kernel,
                  x.ours, x.detail);
+    }
+  }
 }
 
 // The run goes through cowprobed, which runs cowprobe check --json itself.
@@ -107,7 +114,9 @@ int run_check_in_daemon(const CheckOptions& opts) {
 
 int run_check(const CheckOptions& opts) {
   if (opts.list) {
-    for (const auto& s : scenarios()) fmt::print("{:<28} {}\n", s.name, s.summary);
+    for (const auto& s : scenarios()) {
+      fmt::print("{:<28} {}\n", s.name, s.summary);
+    }
     return 0;
   }
   if (opts.daemon) {
@@ -115,7 +124,9 @@ int run_check(const CheckOptions& opts) {
   }
   std::vector<const Scenario*> chosen;
   if (opts.scenarios.empty()) {
-    for (const auto& s : scenarios()) chosen.push_back(&s);
+    for (const auto& s : scenarios()) {
+      chosen.push_back(&s);
+    }
   } else {
     for (const auto& name : opts.scenarios) {
       const auto* s = find_scenario(name);
@@ -143,7 +154,9 @@ int run_check(const CheckOptions& opts) {
   int failed = 0;
   int skipped = 0;
   int number = 0;
-  if (opts.tap) fmt::print("KTAP version 1\n1..{}\n# kernel {}\n", chosen.size(), kernel.str());
+  if (opts.tap) {
+    fmt::print("KTAP version 1\n1..{}\n# kernel {}\n", chosen.size(), kernel.str());
+  }
   for (const auto* s : chosen) {
     number++;
     std::string status = "pass";
@@ -151,10 +164,11 @@ int run_check(const CheckOptions& opts) {
     std::vector<std::string> why;
     nlohmann::json runs = nlohmann::json::array();
     for (int i = 1; i <= opts.repeat; i++) {
-      if (!opts.json && !opts.tap)
+      if (!opts.json && !opts.tap) {
         std::cerr << fmt::format("\r[{}/{}] {} run {}/{}   ", number, chosen.size(), s->name, i,
                                  opts.repeat)
                   << std::flush;
+      }
       auto r = run_check(*client, *s, i, opts.fork_time_iterations);
       if (!r) {
         status = "fail";
@@ -169,10 +183,17 @@ int run_check(const CheckOptions& opts) {
       }
       if (!r->pass()) {
         status = "fail";
-        for (const auto& e : r->explanations) why.push_back(fmt::format("run {}: {}", i, e));
-        for (const auto& p : r->problems) why.push_back(fmt::format("run {}: {}", i, p));
-        for (const auto& x : r->crosschecks)
-          if (!x.ok) why.push_back(fmt::format("run {}: {} {} < {}", i, x.name, x.kernel, x.ours));
+        for (const auto& e : r->explanations) {
+          why.push_back(fmt::format("run {}: {}", i, e));
+        }
+        for (const auto& p : r->problems) {
+          why.push_back(fmt::format("run {}: {}", i, p));
+        }
+        for (const auto& x : r->crosschecks) {
+          if (!x.ok) {
+            why.push_back(fmt::format("run {}: {} {} < {}", i, x.name, x.kernel, x.ours));
+          }
+        }
       }
       if (i == 1 && !opts.json && !opts.tap) {
         std::cerr << "\r";
@@ -180,33 +201,43 @@ int run_check(const CheckOptions& opts) {
         print_run(*r);
       }
     }
-    if (skip) status = "skip";
+    if (skip) {
+      status = "skip";
+    }
     (status == "pass" ? passed : status == "fail" ? failed : skipped)++;
     out["scenarios"].push_back(
         {{"name", s->name}, {"summary", s->summary}, {"status", status}, {"runs", runs}});
     if (opts.tap) {
-      if (skip)
+      if (skip) {
         fmt::print("ok {} {} # SKIP {}\n", number, s->name, *skip);
-      else
+      } else {
         fmt::print("{} {} {}\n", status == "pass" ? "ok" : "not ok", number, s->name);
-      for (const auto& w : why) fmt::print("# {}\n", w);
+      }
+      for (const auto& w : why) {
+        fmt::print("# {}\n", w);
+      }
     } else if (!opts.json) {
       if (skip) {
-        if (opts.repeat > 0) fmt::print("{}: skip: {}\n", s->name, *skip);
+        if (opts.repeat > 0) {
+          fmt::print("{}: skip: {}\n", s->name, *skip);
+        }
       } else {
         fmt::print("{}: {} ({} run{})\n", s->name, status, opts.repeat,
                    opts.repeat == 1 ? "" : "s");
-        for (const auto& w : why) fmt::print("  {}\n", w);
+        for (const auto& w : why) {
+          fmt::print("  {}\n", w);
+        }
       }
     }
   }
   out["totals"] = {{"pass", passed}, {"fail", failed}, {"skip", skipped}};
-  if (opts.json)
+  if (opts.json) {
     std::cout << out.dump(2) << "\n";
-  else if (opts.tap)
+  } else if (opts.tap) {
     fmt::print("# totals: pass:{} fail:{} skip:{}\n", passed, failed, skipped);
-  else
+  } else {
     fmt::print("\n{} passed, {} failed, {} skipped\n", passed, failed, skipped);
+  }
   return failed == 0 ? 0 : 1;
 }
 

@@ -19,13 +19,18 @@
 namespace cowprobe {
 
 std::string_view counter_name(int counter) {
-  for (const auto& f : counter_fields())
-    if (f.attr == counter) return f.name;
+  for (const auto& f : counter_fields()) {
+    if (f.attr == counter) {
+      return f.name;
+    }
+  }
   return "unknown";
 }
 
 bool RunResult::pass() const {
-  if (skip) return true;
+  if (skip) {
+    return true;
+  }
   return problems.empty() &&
          std::all_of(classes.begin(), classes.end(), [](const ClassCheck& c) { return c.ok(); }) &&
          std::all_of(crosschecks.begin(), crosschecks.end(),
@@ -40,7 +45,9 @@ std::vector<ClassCheck> compare(const ScenarioReport& report, const std::vector<
   for (const auto& e : report.expect) {
     const Key k{e.role, e.region, e.counter};
     expected[k] += e.value;
-    if (!e.rule.empty()) rules[k] = e.rule;
+    if (!e.rule.empty()) {
+      rules[k] = e.rule;
+    }
   }
 
   std::vector<ClassCheck> out;
@@ -56,16 +63,21 @@ std::vector<ClassCheck> compare(const ScenarioReport& report, const std::vector<
                              ") has no record: it was not tracked");
           continue;
         }
-        for (const auto& r : p->regions)
-          if (r.name == region) sum += r.counters;
+        for (const auto& r : p->regions) {
+          if (r.name == region) {
+            sum += r.counters;
+          }
+        }
       }
       for (const auto& f : counter_fields()) {
         const Key k{role, region, f.attr};
         const auto e = expected.find(k);
         const std::uint64_t want = e == expected.end() ? 0 : e->second;
         const std::uint64_t got = sum.*f.member;
-        if (want == 0 && got == 0) continue;
-        out.push_back({role, region, f.attr, want, got, rules.count(k) != 0 ? rules[k] : ""});
+        if (want == 0 && got == 0) {
+          continue;
+        }
+        out.push_back({role, region, f.attr, want, got, rules.contains(k) ? rules[k] : ""});
       }
     }
   }
@@ -113,7 +125,9 @@ std::map<std::string, std::uint64_t> vmstat() {
   std::ifstream f("/proc/vmstat");
   std::string name;
   std::uint64_t value = 0;
-  while (f >> name >> value) v[name] = value;
+  while (f >> name >> value) {
+    v[name] = value;
+  }
   return v;
 }
 
@@ -122,9 +136,15 @@ Result<std::string> read_all_fd(int fd) {
   char buf[4096];
   for (;;) {
     const ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::from_errno("reading the scenario report");
-    if (n == 0) return data;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return Error::from_errno("reading the scenario report");
+    }
+    if (n == 0) {
+      return data;
+    }
     data.append(buf, static_cast<std::size_t>(n));
   }
 }
@@ -148,17 +168,22 @@ Result<std::string> read_all_fd(int fd) {
       return client->region_add(pid, start, end, name);
     };
     auto report = scenario.run(env);
-    if (report)
+    if (report) {
       out = *report;
-    else
+    } else {
       out = {{"error", report.error().what()}};
+    }
   }
   const std::string text = out.dump();
   std::size_t off = 0;
   while (off < text.size()) {
     const ssize_t n = write(report_fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      break;
+    }
     off += static_cast<std::size_t>(n);
   }
   _exit(0);
@@ -202,10 +227,13 @@ std::string_view counter_class(int counter) {
 
 std::optional<std::string> unobservable(const Status& status, const ScenarioReport& report) {
   for (const auto& e : report.expect) {
-    if (e.value == 0) continue;
+    if (e.value == 0) {
+      continue;
+    }
     const auto* c = status.find_class(counter_class(e.counter));
-    if (c != nullptr && !c->observable())
+    if (c != nullptr && !c->observable()) {
       return "this kernel's probes cannot see class " + c->name + ": " + c->how;
+    }
   }
   return std::nullopt;
 }
@@ -214,16 +242,22 @@ Result<RunResult> run_check(Client& client, const Scenario& scenario, int iterat
                             int fork_time_iterations) {
   int go[2];
   int report[2];
-  if (pipe2(go, O_CLOEXEC) != 0) return Error::from_errno("pipe");
+  if (pipe2(go, O_CLOEXEC) != 0) {
+    return Error::from_errno("pipe");
+  }
   UniqueFd go_r(go[0]);
   UniqueFd go_w(go[1]);
-  if (pipe2(report, O_CLOEXEC) != 0) return Error::from_errno("pipe");
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    return Error::from_errno("pipe");
+  }
   UniqueFd rep_r(report[0]);
   UniqueFd rep_w(report[1]);
 
   std::fflush(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) return Error::from_errno("fork");
+  if (pid < 0) {
+    return Error::from_errno("fork");
+  }
   if (pid == 0) {
     go_w.reset();
     rep_r.reset();
@@ -247,13 +281,17 @@ Result<RunResult> run_check(Client& client, const Scenario& scenario, int iterat
   rusage ru0{};
   getrusage(RUSAGE_CHILDREN, &ru0);
   const char byte = 1;
-  if (write(go_w.get(), &byte, 1) != 1) return Error::from_errno("releasing the runner");
+  if (write(go_w.get(), &byte, 1) != 1) {
+    return Error::from_errno("releasing the runner");
+  }
   auto text = read_all_fd(rep_r.get());
   reap();
   const auto after = vmstat();
   rusage ru1{};
   getrusage(RUSAGE_CHILDREN, &ru1);
-  if (!text) return text.error();
+  if (!text) {
+    return text.error();
+  }
 
   RunResult result;
   result.scenario = std::string(scenario.name);
@@ -261,9 +299,10 @@ Result<RunResult> run_check(Client& client, const Scenario& scenario, int iterat
   ScenarioReport rep;
   try {
     const auto j = nlohmann::json::parse(*text);
-    if (j.contains("error"))
+    if (j.contains("error")) {
       return Error::message(EIO,
                             std::string(scenario.name) + ": " + j.at("error").get<std::string>());
+    }
     rep = j.get<ScenarioReport>();
   } catch (const nlohmann::json::exception& e) {
     return Error::message(EIO, std::string(scenario.name) + ": unreadable report: " + e.what());
@@ -274,39 +313,51 @@ Result<RunResult> run_check(Client& client, const Scenario& scenario, int iterat
     return result;
   }
   auto status = client.status();
-  if (!status) return status.error();
+  if (!status) {
+    return status.error();
+  }
   if (auto why = unobservable(*status, rep)) {
     result.skip = std::move(why);
     return result;
   }
 
   auto procs = client.dump(pid);
-  if (!procs) return procs.error();
+  if (!procs) {
+    return procs.error();
+  }
   result.classes = compare(rep, *procs, result.problems);
   const auto kernel = KernelVersion::running();
-  for (const auto& c : result.classes)
-    if (!c.ok())
+  for (const auto& c : result.classes) {
+    if (!c.ok()) {
       result.explanations.push_back(c.role + " " + c.region + " " +
                                     std::string(counter_name(c.counter)) + ": expected " +
                                     std::to_string(c.expected) + ", measured " +
                                     std::to_string(c.measured) + ": " + explain(c, kernel));
+    }
+  }
 
   Counters tree;
-  for (const auto& p : *procs) tree += p.counters;
+  for (const auto& p : *procs) {
+    tree += p.counters;
+  }
   auto delta = [&](const char* name) -> std::optional<std::uint64_t> {
     const auto a = after.find(name);
     const auto b = before.find(name);
-    if (a == after.end() || b == before.end()) return std::nullopt;
+    if (a == after.end() || b == before.end()) {
+      return std::nullopt;
+    }
     return a->second - b->second;
   };
   // pgreuse is reported, not judged: on 6.12 it stayed below cowprobe's reuse
   // count (24 < 27 in child-writes), a difference not yet explained.
-  if (auto d = delta("pgreuse"))
+  if (auto d = delta("pgreuse")) {
     result.crosschecks.push_back(
         {"pgreuse", *d, tree.reuses, true, "/proc/vmstat pgreuse, system-wide (informational)"});
-  if (auto d = delta("cow_ksm"))
+  }
+  if (auto d = delta("cow_ksm")) {
     result.crosschecks.push_back({"cow_ksm", *d, tree.ksm_copies, *d >= tree.ksm_copies,
                                   "/proc/vmstat cow_ksm counts copies of KSM pages"});
+  }
   const auto minflt = static_cast<std::uint64_t>(ru1.ru_minflt - ru0.ru_minflt);
   const std::uint64_t local = tree.wp_faults - tree.remote_wp_faults;
   result.crosschecks.push_back({"minflt", minflt, local, minflt >= local,
@@ -334,7 +385,9 @@ void to_json(nlohmann::json& j, const RunResult& r) {
        {"problems", r.problems},
        {"crosschecks", r.crosschecks},
        {"notes", r.notes}};
-  if (r.skip) j["skip_reason"] = *r.skip;
+  if (r.skip) {
+    j["skip_reason"] = *r.skip;
+  }
 }
 
 }  // namespace cowprobe

@@ -28,8 +28,6 @@
 #include "scenario.hpp"
 #include "workload_support.hpp"
 
-extern char** environ;
-
 namespace cowprobe {
 
 KernelVersion KernelVersion::parse(std::string_view release) {
@@ -70,7 +68,9 @@ void to_json(nlohmann::json& j, const ScenarioReport& r) {
        {"regions", r.regions},
        {"expect", r.expect},
        {"notes", r.notes}};
-  if (r.skip) j["skip"] = *r.skip;
+  if (r.skip) {
+    j["skip"] = *r.skip;
+  }
 }
 
 void from_json(const nlohmann::json& j, ScenarioReport& r) {
@@ -79,7 +79,9 @@ void from_json(const nlohmann::json& j, ScenarioReport& r) {
   j.at("regions").get_to(r.regions);
   j.at("expect").get_to(r.expect);
   j.at("notes").get_to(r.notes);
-  if (j.contains("skip")) r.skip = j.at("skip").get<std::string>();
+  if (j.contains("skip")) {
+    r.skip = j.at("skip").get<std::string>();
+  }
 }
 
 namespace {
@@ -89,7 +91,7 @@ std::size_t page_size() {
   return size;
 }
 
-constexpr std::size_t kMiB = 1024 * 1024;
+constexpr std::size_t kMiB = std::size_t{1024} * 1024;
 constexpr std::size_t kHuge = 2 * kMiB;
 
 // Pages spanned by [p, p + len).
@@ -110,7 +112,9 @@ class Mapping {
       : base_(std::exchange(o.base_, nullptr)), len_(o.len_), data_(o.data_), size_(o.size_) {}
   Mapping& operator=(Mapping&&) = delete;
   ~Mapping() {
-    if (base_ != nullptr) munmap(base_, len_);
+    if (base_ != nullptr) {
+      munmap(base_, len_);
+    }
   }
 
   // flags: MAP_PRIVATE or MAP_SHARED (plus MAP_HUGETLB); align: 0 or a power
@@ -120,11 +124,14 @@ class Mapping {
     m.len_ = size + align;
     const int anon = fd < 0 ? MAP_ANONYMOUS : 0;
     void* p = mmap(nullptr, m.len_, PROT_READ | PROT_WRITE, flags | anon, fd, 0);
-    if (p == MAP_FAILED) return Error::from_errno("mmap of " + std::to_string(size) + " bytes");
+    if (p == MAP_FAILED) {
+      return Error::from_errno("mmap of " + std::to_string(size) + " bytes");
+    }
     m.base_ = p;
-    auto start = reinterpret_cast<std::uintptr_t>(p);
-    if (align != 0) start = (start + align - 1) & ~(align - 1);
-    m.data_ = reinterpret_cast<char*>(start);
+    // aligned by pointer arithmetic on the mapping, not an integer cast
+    const auto start = reinterpret_cast<std::uintptr_t>(p);
+    const std::size_t skip = align != 0 ? ((align - (start % align)) % align) : 0;
+    m.data_ = static_cast<char*>(p) + skip;
     m.size_ = size;
     return m;
   }
@@ -147,15 +154,20 @@ class Mapping {
 class Gate {
  public:
   Gate() {
-    if (pipe2(fds_, O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
+    if (pipe2(fds_, O_CLOEXEC) != 0) {
+      fds_[0] = fds_[1] = -1;
+    }
   }
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
   Gate(Gate&&) = delete;
   Gate& operator=(Gate&&) = delete;
   ~Gate() {
-    for (const int fd : fds_)
-      if (fd >= 0) close(fd);
+    for (const int fd : fds_) {
+      if (fd >= 0) {
+        close(fd);
+      }
+    }
   }
   [[nodiscard]] bool ok() const { return fds_[0] >= 0; }
   void open() const {
@@ -187,7 +199,9 @@ class Gate {
 void barrier() { asm volatile("" ::: "memory"); }
 
 void touch(const Mapping& m, std::size_t first, std::size_t count, char value) {
-  for (std::size_t i = first; i < first + count; i++) *m.page(i) = value;
+  for (std::size_t i = first; i < first + count; i++) {
+    *m.page(i) = value;
+  }
   barrier();
 }
 
@@ -195,7 +209,9 @@ void fill(const Mapping& m, char value) { std::memset(m.data(), value, m.size())
 
 std::uint64_t read_all(const Mapping& m) {
   std::uint64_t sum = 0;
-  for (std::size_t i = 0; i < m.pages(); i++) sum += *static_cast<volatile char*>(m.page(i));
+  for (std::size_t i = 0; i < m.pages(); i++) {
+    sum += *static_cast<volatile char*>(m.page(i));
+  }
   return sum;
 }
 
@@ -230,7 +246,9 @@ template <typename Fn>
 pid_t spawn(Fn&& fn) {
   std::fflush(nullptr);
   const pid_t pid = fork();
-  if (pid == 0) _exit(fn());
+  if (pid == 0) {
+    _exit(fn());
+  }
   return pid;
 }
 
@@ -253,7 +271,9 @@ class Model {
 
   Result<void> region(const std::string& name, std::uintptr_t start, std::uintptr_t end) {
     auto r = env_.add_region(getpid(), start, end, name);
-    if (!r) return r;
+    if (!r) {
+      return r;
+    }
     report_.regions.push_back(name);
     return {};
   }
@@ -298,7 +318,9 @@ const std::string kBuf = "buffer";
 // A private anonymous buffer of n pages, written before fork.
 Result<Mapping> written_buffer(std::size_t n = kPages) {
   auto m = Mapping::make(n * page_size(), MAP_PRIVATE);
-  if (!m) return m;
+  if (!m) {
+    return m;
+  }
   madvise(m->data(), m->size(), MADV_NOHUGEPAGE);
   fill(*m, 'p');
   barrier();
@@ -314,7 +336,9 @@ const std::string kReuseRule =
 Result<ScenarioReport> child_writes(ScenarioEnv& env) {
   Model m(env, "child-writes");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   const pid_t c = spawn([&] {
@@ -331,7 +355,9 @@ Result<ScenarioReport> child_writes(ScenarioEnv& env) {
 Result<ScenarioReport> no_write(ScenarioEnv& env) {
   Model m(env, "no-write");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   const std::uint64_t sum = read_all(*buf);
   settle();
@@ -345,7 +371,9 @@ Result<ScenarioReport> no_write(ScenarioEnv& env) {
 Result<ScenarioReport> parent_after_wait(ScenarioEnv& env) {
   Model m(env, "parent-after-wait");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   const pid_t c = spawn([] { return 0; });
@@ -360,7 +388,9 @@ Result<ScenarioReport> parent_after_wait(ScenarioEnv& env) {
 Result<ScenarioReport> parent_writes_child_alive(ScenarioEnv& env) {
   Model m(env, "parent-writes-child-alive");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   Gate go;
@@ -385,7 +415,9 @@ Result<ScenarioReport> several_children(ScenarioEnv& env) {
   constexpr std::size_t kShared = 8;
   Model m(env, "several-children");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   Gate turn[kChildren];
@@ -406,8 +438,12 @@ Result<ScenarioReport> several_children(ScenarioEnv& env) {
     turn[i].open();
     wrote[i].wait();
   }
-  for (int i = 0; i < kChildren; i++) leave.open();
-  for (const pid_t k : kids) reap(k);
+  for (int i = 0; i < kChildren; i++) {
+    leave.open();
+  }
+  for (const pid_t k : kids) {
+    reap(k);
+  }
   touch(*buf, 0, kShared, 'P');
   m.faults("children", kBuf, COWPROBE_C_COPIES, kChildren * kShared,
            "4 processes share each page and all 4 write it: min(writers, sharers - 1) = 3 "
@@ -420,7 +456,9 @@ Result<ScenarioReport> several_children(ScenarioEnv& env) {
 Result<ScenarioReport> fork_chain(ScenarioEnv& env) {
   Model m(env, "fork-chain");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   Gate up;
@@ -449,7 +487,9 @@ Result<ScenarioReport> fork_chain(ScenarioEnv& env) {
 Result<ScenarioReport> threads(ScenarioEnv& env) {
   Model m(env, "threads");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   const pid_t c = spawn([&] {
@@ -472,7 +512,9 @@ const char* true_path() { return access("/bin/true", X_OK) == 0 ? "/bin/true" : 
 Result<ScenarioReport> fork_exec(ScenarioEnv& env) {
   Model m(env, "fork-exec");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   const char* prog = true_path();
@@ -494,12 +536,16 @@ Result<ScenarioReport> fork_exec(ScenarioEnv& env) {
 Result<ScenarioReport> vfork_exit(ScenarioEnv& env) {
   Model m(env, "vfork");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   std::fflush(nullptr);
   const pid_t c = vfork();
-  if (c == 0) _exit(0);
+  if (c == 0) {
+    _exit(0);
+  }
   m.role("child", c);
   reap(c);
   touch(*buf, 0, kWrites, 'P');
@@ -510,15 +556,18 @@ Result<ScenarioReport> vfork_exit(ScenarioEnv& env) {
 Result<ScenarioReport> posix_spawn_true(ScenarioEnv& env) {
   Model m(env, "posix-spawn");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   const char* prog = true_path();
   pid_t c = -1;
   char* argv[] = {const_cast<char*>(prog), nullptr};
   std::fflush(nullptr);
-  if (const int err = posix_spawn(&c, prog, nullptr, nullptr, argv, environ); err != 0)
+  if (const int err = posix_spawn(&c, prog, nullptr, nullptr, argv, environ); err != 0) {
     return Error(err, std::string("posix_spawn ") + prog);
+  }
   m.role("child", c);
   reap(c);
   touch(*buf, 0, kWrites, 'P');
@@ -531,7 +580,9 @@ Result<ScenarioReport> posix_spawn_true(ScenarioEnv& env) {
 Result<ScenarioReport> shared_anon(ScenarioEnv& env) {
   Model m(env, "shared-anon");
   auto buf = Mapping::make(kPages * page_size(), MAP_SHARED);
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   fill(*buf, 's');
   TRY(m.region(kBuf, *buf));
   settle();
@@ -551,7 +602,9 @@ Result<ScenarioReport> shared_anon(ScenarioEnv& env) {
 Result<ScenarioReport> zero_page(ScenarioEnv& env) {
   Model m(env, "zero-page");
   auto buf = Mapping::make(kPages * page_size(), MAP_PRIVATE);
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
   TRY(m.region(kBuf, *buf));
   read_all(*buf);
@@ -565,7 +618,9 @@ Result<ScenarioReport> zero_page(ScenarioEnv& env) {
 Result<ScenarioReport> zero_page_fork(ScenarioEnv& env) {
   Model m(env, "zero-page-fork");
   auto buf = Mapping::make(kPages * page_size(), MAP_PRIVATE);
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
   TRY(m.region(kBuf, *buf));
   read_all(*buf);
@@ -591,21 +646,27 @@ Result<ScenarioReport> file_private(ScenarioEnv& env) {
   constexpr std::size_t kRead = 8;
   char path[] = "/tmp/cowprobe-file-XXXXXX";
   const int fd = mkstemp(path);
-  if (fd < 0) return Error::from_errno("mkstemp /tmp");
+  if (fd < 0) {
+    return Error::from_errno("mkstemp /tmp");
+  }
   unlink(path);
   const std::string page(page_size(), 'f');
   bool ok = true;
-  for (std::size_t i = 0; i < kPages && ok; i++)
+  for (std::size_t i = 0; i < kPages && ok; i++) {
     ok = write(fd, page.data(), page.size()) == static_cast<ssize_t>(page.size());
+  }
   auto buf = ok ? Mapping::make(kPages * page_size(), MAP_PRIVATE, 0, fd)
                 : Result<Mapping>(Error::from_errno("write to the scratch file"));
   close(fd);
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   touch(*buf, 0, kWrites, 'w');
   const std::size_t base = kPages / 2;
-  for (std::size_t i = base; i < base + kRead; i++)
+  for (std::size_t i = base; i < base + kRead; i++) {
     (void)*static_cast<volatile char*>(buf->page(i));
+  }
   touch(*buf, base, kRead, 'r');
   m.expect("parent", kBuf, COWPROBE_C_FILE_COPIES, kWrites,
            "a write to a not-present page of a private file mapping copies the file page "
@@ -619,26 +680,31 @@ Result<ScenarioReport> file_private(ScenarioEnv& env) {
 Result<ScenarioReport> mprotect_rw(ScenarioEnv& env) {
   Model m(env, "mprotect");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   mprotect(buf->data(), buf->size(), PROT_READ);
   mprotect(buf->data(), buf->size(), PROT_READ | PROT_WRITE);
   touch(*buf, 0, kWrites, 'm');
-  if (!env.kernel.at_least(6, 0))
+  if (!env.kernel.at_least(6, 0)) {
     m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
              "before 6.0 mprotect(PROT_WRITE) leaves PTEs read-only; each write faults and, "
              "with no other mapper, " +
                  kReuseRule);
-  else
+  } else {
     m.note("since 6.0 mprotect makes exclusive anonymous PTEs writable at once: no fault");
+  }
   return m.done();
 }
 
 Result<ScenarioReport> remote_write(ScenarioEnv& env) {
   Model m(env, "remote");
   auto buf = written_buffer();
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   Gate leave;
@@ -652,12 +718,15 @@ Result<ScenarioReport> remote_write(ScenarioEnv& env) {
   for (std::size_t i = 0; i < kWrites; i++) {
     iovec local{const_cast<char*>(&byte), 1};
     iovec remote{buf->page(i), 1};
-    if (process_vm_writev(c, &local, 1, &remote, 1, 0) == 1) written++;
+    if (process_vm_writev(c, &local, 1, &remote, 1, 0) == 1) {
+      written++;
+    }
   }
   leave.open();
   reap(c);
-  if (written != kWrites)
+  if (written != kWrites) {
     return m.skip("process_vm_writev failed: " + std::string(strerror(errno)));
+  }
   const std::string rule =
       "the parent writes into the child's pages with process_vm_writev: the fault runs in "
       "the parent but on the child's memory, so it is the child's copy, marked remote";
@@ -689,22 +758,31 @@ Result<ScenarioReport> thp(ScenarioEnv& env) {
   constexpr std::size_t kHugePages = 2;
   Model m(env, "thp");
   const std::string mode = read_file("/sys/kernel/mm/transparent_hugepage/enabled");
-  if (mode.empty() || mode.find("[never]") != std::string::npos)
+  if (mode.empty() || mode.find("[never]") != std::string::npos) {
     return m.skip("transparent huge pages are off in this kernel");
+  }
   auto buf = Mapping::make(kHugePages * kHuge, MAP_PRIVATE, kHuge);
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   madvise(buf->data(), buf->size(), MADV_HUGEPAGE);
   fill(*buf, 't');
-  if (!backed_by_thp(*buf)) return m.skip("the kernel did not back the buffer with huge pages");
+  if (!backed_by_thp(*buf)) {
+    return m.skip("the kernel did not back the buffer with huge pages");
+  }
   TRY(m.region(kBuf, *buf));
   settle();
   const pid_t c = spawn([&] {
-    for (std::size_t i = 0; i < kHugePages; i++) buf->data()[i * kHuge] = 'c';
+    for (std::size_t i = 0; i < kHugePages; i++) {
+      buf->data()[i * kHuge] = 'c';
+    }
     return 0;
   });
   m.role("child", c);
   reap(c);
-  for (std::size_t i = 0; i < kHugePages; i++) buf->data()[i * kHuge] = 'P';
+  for (std::size_t i = 0; i < kHugePages; i++) {
+    buf->data()[i * kHuge] = 'P';
+  }
   const std::string split =
       "a write to a THP shared after fork splits the child's PMD (since 5.8) and copies "
       "only the 4 KiB page written";
@@ -724,11 +802,16 @@ Result<ScenarioReport> hugetlb(ScenarioEnv& env) {
   Model m(env, "hugetlb");
   const char* nr = "/proc/sys/vm/nr_hugepages";
   const long have = read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
-  if (have < 3) write_file(nr, std::to_string(read_long(nr) + 3 - have));
-  if (read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") < 3)
+  if (have < 3) {
+    write_file(nr, std::to_string(read_long(nr) + 3 - have));
+  }
+  if (read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") < 3) {
     return m.skip("fewer than 3 free 2 MiB hugetlb pages and none could be reserved");
+  }
   auto buf = Mapping::make(kHuge, MAP_PRIVATE | MAP_HUGETLB);
-  if (!buf) return m.skip("mmap(MAP_HUGETLB) failed: " + buf.error().what());
+  if (!buf) {
+    return m.skip("mmap(MAP_HUGETLB) failed: " + buf.error().what());
+  }
   fill(*buf, 'h');
   TRY(m.region(kBuf, *buf));
   settle();
@@ -758,8 +841,9 @@ std::optional<std::uint64_t> pfn_of(const UniqueFd& pagemap, std::uintptr_t addr
   std::uint64_t entry = 0;
   if (pread(pagemap.get(), &entry, sizeof(entry), static_cast<off_t>(addr / page_size() * 8)) !=
           8 ||
-      (entry & kPresent) == 0 || (entry & kPfnMask) == 0)
+      (entry & kPresent) == 0 || (entry & kPfnMask) == 0) {
     return std::nullopt;
+  }
   return entry & kPfnMask;
 }
 
@@ -770,9 +854,14 @@ bool ksm_merged(const Mapping& buf) {
   const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
   const auto a = reinterpret_cast<std::uintptr_t>(buf.data());
   const auto first = pfn_of(pagemap, a);
-  if (!first) return false;
-  for (std::size_t off = page_size(); off < buf.size(); off += page_size())
-    if (pfn_of(pagemap, a + off) != first) return false;
+  if (!first) {
+    return false;
+  }
+  for (std::size_t off = page_size(); off < buf.size(); off += page_size()) {
+    if (pfn_of(pagemap, a + off) != first) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -780,13 +869,18 @@ Result<ScenarioReport> ksm(ScenarioEnv& env) {
   constexpr std::size_t kSame = 32;
   Model m(env, "ksm");
   const char* run = "/sys/kernel/mm/ksm/run";
-  if (access(run, W_OK) != 0) return m.skip("KSM is not built into this kernel");
+  if (access(run, W_OK) != 0) {
+    return m.skip("KSM is not built into this kernel");
+  }
   auto buf = Mapping::make(kSame * page_size(), MAP_PRIVATE);
-  if (!buf) return buf.error();
+  if (!buf) {
+    return buf.error();
+  }
   madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
   fill(*buf, static_cast<char>('a' + getpid() % 26));  // no stale stable-tree page
-  if (madvise(buf->data(), buf->size(), MADV_MERGEABLE) != 0)
+  if (madvise(buf->data(), buf->size(), MADV_MERGEABLE) != 0) {
     return m.skip("madvise(MADV_MERGEABLE) failed: " + std::string(strerror(errno)));
+  }
   const std::string before = read_file(run);
   write_file("/sys/kernel/mm/ksm/sleep_millisecs", "10");
   write_file("/sys/kernel/mm/ksm/pages_to_scan", "1000");
@@ -797,7 +891,9 @@ Result<ScenarioReport> ksm(ScenarioEnv& env) {
     merged = ksm_merged(*buf);
   }
   write_file(run, before.empty() ? "0" : before.substr(0, 1));
-  if (!merged) return m.skip("ksmd did not merge the pages within 30 s");
+  if (!merged) {
+    return m.skip("ksmd did not merge the pages within 30 s");
+  }
   TRY(m.region(kBuf, *buf));
   touch(*buf, 0, kWrites, 'w');
   m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites,
@@ -816,16 +912,21 @@ alignas(4096) int seed_array[1024 * 1024];  // NOLINT
 Result<ScenarioReport> seed_global_array(ScenarioEnv& env) {
   Model m(env, "seed-global-array");
   constexpr int kSize = 1024 * 1024;
-  for (int i = 0; i < kSize; i++) seed_array[i] = i;
+  for (int i = 0; i < kSize; i++) {
+    seed_array[i] = i;
+  }
   TRY(m.region("big_array", reinterpret_cast<std::uintptr_t>(seed_array),
                reinterpret_cast<std::uintptr_t>(seed_array + kSize)));
   FILE* out = env.out;
-  if (out != nullptr)
+  if (out != nullptr) {
     std::fprintf(out, "[Before fork] big_array[0]=%d, big_array[last]=%d\n", seed_array[0],
                  seed_array[kSize - 1]);
+  }
   settle();
   const pid_t c = spawn([&] {
-    for (int i = 0; i < 10; i++) seed_array[i] = -1;
+    for (int i = 0; i < 10; i++) {
+      seed_array[i] = -1;
+    }
     barrier();
     if (out != nullptr) {
       std::fprintf(out, "[Child ] big_array[0]=%d (modified)\n", seed_array[0]);
@@ -872,7 +973,7 @@ ThpSpan thp_backing(const void* p, std::size_t len) {
     if (pfn && pread(kflags.get(), &flags, sizeof(flags), static_cast<off_t>(*pfn * 8)) == 8 &&
         (flags & kThp) != 0) {
       span.huge++;
-      span.pages += span_pages(reinterpret_cast<const void*>(lo), hi - lo);
+      span.pages += span_pages(static_cast<const char*>(p) + (lo - a), hi - lo);
     }
   }
   return span;
@@ -886,7 +987,9 @@ void expect_full_write(Model& m, const std::string& role, const std::string& reg
   m.faults(role, region, COWPROBE_C_COPIES, times * pages,
            std::to_string(times) + " child(ren) write all " + std::to_string(pages) +
                " pages the buffer spans: one copy per page per child");
-  if (thp.huge == 0) return;
+  if (thp.huge == 0) {
+    return;
+  }
   const std::string rule = std::to_string(thp.huge) +
                            " huge pages back the buffer (THP): the first write to each splits "
                            "the child's PMD, then its pages are copied 4 KiB at a time";
@@ -898,8 +1001,11 @@ void expect_full_write(Model& m, const std::string& role, const std::string& reg
 long rss_kb() {
   std::ifstream f("/proc/self/status");
   std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::strtol(line.c_str() + 6, nullptr, 10);
+    }
+  }
   return -1;
 }
 
@@ -909,16 +1015,22 @@ Result<ScenarioReport> seed_rss(ScenarioEnv& env) {
   constexpr std::size_t kSize = 50 * kMiB;
   std::unique_ptr<char, decltype(&std::free)> buf(static_cast<char*>(std::malloc(kSize)),
                                                   &std::free);
-  if (!buf) return Error(ENOMEM, "malloc 50 MB");
+  if (!buf) {
+    return Error(ENOMEM, "malloc 50 MB");
+  }
   std::memset(buf.get(), 'X', kSize);
   const ThpSpan huge = thp_backing(buf.get(), kSize);
   TRY(m.region("buf", reinterpret_cast<std::uintptr_t>(buf.get()),
                reinterpret_cast<std::uintptr_t>(buf.get()) + kSize));
   FILE* out = env.out;
-  if (out != nullptr) std::fprintf(out, "[Parent before fork] RSS = %ld KB\n", rss_kb());
+  if (out != nullptr) {
+    std::fprintf(out, "[Parent before fork] RSS = %ld KB\n", rss_kb());
+  }
   settle();
   const pid_t c = spawn([&] {
-    if (out != nullptr) std::fprintf(out, "[Child after fork, no write] RSS = %ld KB\n", rss_kb());
+    if (out != nullptr) {
+      std::fprintf(out, "[Child after fork, no write] RSS = %ld KB\n", rss_kb());
+    }
     std::memset(buf.get(), 'Y', kSize);
     barrier();
     if (out != nullptr) {
@@ -929,7 +1041,9 @@ Result<ScenarioReport> seed_rss(ScenarioEnv& env) {
   });
   m.role("child", c);
   reap(c);
-  if (out != nullptr) std::fprintf(out, "[Parent after child] RSS = %ld KB\n", rss_kb());
+  if (out != nullptr) {
+    std::fprintf(out, "[Parent after child] RSS = %ld KB\n", rss_kb());
+  }
   const std::size_t pages = span_pages(buf.get(), kSize);
   expect_full_write(m, "child", "buf", 1, pages, huge);
   m.note("malloc puts its 16-byte header in front of the 50 MB, so 12800 pages' worth spans " +
@@ -954,7 +1068,9 @@ Result<ScenarioReport> seed_fork_time(ScenarioEnv& env) {
   for (std::size_t s = 0; s < 3; s++) {
     keep.emplace_back(static_cast<char*>(std::malloc(sizes[s])), &std::free);
     char* buf = keep.back().get();
-    if (buf == nullptr) return Error(ENOMEM, std::string("malloc ") + names[s]);
+    if (buf == nullptr) {
+      return Error(ENOMEM, std::string("malloc ") + names[s]);
+    }
     std::memset(buf, 'A', sizes[s]);
     TRY(m.region(names[s], reinterpret_cast<std::uintptr_t>(buf),
                  reinterpret_cast<std::uintptr_t>(buf) + sizes[s]));
@@ -966,7 +1082,9 @@ Result<ScenarioReport> seed_fork_time(ScenarioEnv& env) {
       const auto t0 = std::chrono::steady_clock::now();
       for (int i = 0; i < iterations; i++) {
         const pid_t c = spawn([&] {
-          if (write != 0) std::memset(buf, 'B', sizes[s]);
+          if (write != 0) {
+            std::memset(buf, 'B', sizes[s]);
+          }
           barrier();
           return 0;
         });
@@ -976,11 +1094,14 @@ Result<ScenarioReport> seed_fork_time(ScenarioEnv& env) {
       ms[write] =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() /
           iterations;
-      if (write != 0)
+      if (write != 0) {
         expect_full_write(m, group, names[s], static_cast<std::uint64_t>(iterations),
                           span_pages(buf, sizes[s]), huge);
+      }
     }
-    if (out != nullptr) std::fprintf(out, "%-8s %-20.3f %-20.3f\n", names[s], ms[0], ms[1]);
+    if (out != nullptr) {
+      std::fprintf(out, "%-8s %-20.3f %-20.3f\n", names[s], ms[0], ms[1]);
+    }
   }
   m.note(
       "children that do not write copy nothing, whatever the size: fork itself only "
@@ -1023,8 +1144,11 @@ const std::vector<Scenario>& scenarios() {
 }
 
 const Scenario* find_scenario(std::string_view name) {
-  for (const auto& s : scenarios())
-    if (s.name == name) return &s;
+  for (const auto& s : scenarios()) {
+    if (s.name == name) {
+      return &s;
+    }
+  }
   return nullptr;
 }
 
