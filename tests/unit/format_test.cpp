@@ -1,23 +1,12 @@
 #include <gtest/gtest.h>
 
 #include "format.hpp"
+#include "proc_record.hpp"
 
 namespace cowprobe::cli {
 namespace {
 
-ProcRecord proc(std::uint32_t pid, std::uint64_t start, std::uint64_t copies,
-                std::uint64_t reuses) {
-  ProcRecord rec;
-  rec.pid = pid;
-  rec.ppid = 1;
-  rec.comm = "p" + std::to_string(pid);
-  rec.start_ns = start;
-  rec.counters.set(COWPROBE_C_COPIES, copies);
-  rec.counters.set(COWPROBE_C_REUSES, reuses);
-  rec.counters.set(COWPROBE_C_ZERO_FILLS, 0);
-  rec.counters.set(COWPROBE_C_WP_FAULTS, copies + reuses);
-  return rec;
-}
+using cowprobe::test_support::proc;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;

@@ -12,6 +12,7 @@
 
 #include "app.hpp"
 #include "cli_parse.hpp"
+#include "proc_record.hpp"
 #include "terminal.hpp"
 #include "top_model.hpp"
 
@@ -20,19 +21,7 @@ namespace {
 
 constexpr std::uint64_t kSecond = 1000000000;
 
-ProcRecord proc(std::uint32_t pid, std::uint64_t start, std::uint64_t copies, std::uint64_t reuses,
-                std::uint64_t zero_fills = 0) {
-  ProcRecord rec;
-  rec.pid = pid;
-  rec.ppid = 1;
-  rec.comm = "p" + std::to_string(pid);
-  rec.start_ns = start;
-  rec.counters.set(COWPROBE_C_COPIES, copies);
-  rec.counters.set(COWPROBE_C_REUSES, reuses);
-  rec.counters.set(COWPROBE_C_ZERO_FILLS, zero_fills);
-  rec.counters.set(COWPROBE_C_WP_FAULTS, copies + reuses + zero_fills);
-  return rec;
-}
+using cowprobe::test_support::proc;
 
 ProcRecord exited(ProcRecord rec) {
   rec.flags |= COWPROBE_PROC_F_EXITED;
