@@ -15,11 +15,9 @@
  * The faulting address of hugetlb_wp / hugetlb_cow:
  *   <= 6.11: (mm, vma, address, ptep, [flags,] pagecache_page, ptl)
  *   6.12+:   (pagecache_folio, vmf)
- *   then:    (vmf), since the 2025 hugetlb fault rework ("mm,hugetlb: change
- *            mechanism to detect a COW on private mapping"; 7.2 has it). It
- *            went through the mm tree in July 2025, so most likely 6.17, but
- *            the release is not pinned down here.
- * Rather than guess that version (a wrong guess dereferences a folio, NULL or
+ *   then:    (vmf), since the hugetlb fault rework ("mm,hugetlb: change
+ *            mechanism to detect a COW on private mapping"; 7.2 has it).
+ * Rather than name a version (a wrong guess dereferences a folio, NULL or
  * a stale register), take whichever of the first two arguments reads, without
  * faulting, as a struct vm_fault whose address lies inside its vma. A folio
  * starts with its flags word, never a kernel pointer, so it cannot pass.
@@ -27,36 +25,70 @@
  * written, as older kernels pass it, is vmf->real_address where it is set.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-static inline bool cp_vmf_address(unsigned long arg, unsigned long *addr)
+static inline const struct vm_fault *cp_vmf_at(unsigned long arg)
 {
 	const struct vm_fault *vmf = (const struct vm_fault *)arg;
 	struct vm_area_struct *vma;
-	unsigned long a, real, start, end;
+	unsigned long a, start, end;
 
 	if (!arg || get_kernel_nofault(vma, &vmf->vma) || !vma ||
 	    get_kernel_nofault(a, &vmf->address) ||
 	    get_kernel_nofault(start, &vma->vm_start) ||
 	    get_kernel_nofault(end, &vma->vm_end) || a < start || a >= end)
-		return false;
-	if (!get_kernel_nofault(real, &vmf->real_address) &&
-	    real >= start && real < end)
-		a = real;
-	*addr = a;
-	return true;
+		return NULL;
+	return vmf;
+}
+
+static inline const struct vm_fault *cp_hugetlb_vmf(struct pt_regs *regs)
+{
+	const struct vm_fault *vmf = cp_vmf_at(regs_get_kernel_argument(regs, 0));
+
+	return vmf ? vmf : cp_vmf_at(regs_get_kernel_argument(regs, 1));
 }
 #endif
 
 static inline unsigned long cp_hugetlb_fault_address(struct pt_regs *regs)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-	unsigned long addr;
+	const struct vm_fault *vmf = cp_hugetlb_vmf(regs);
+	unsigned long a, real, start, end;
 
-	if (cp_vmf_address(regs_get_kernel_argument(regs, 0), &addr) ||
-	    cp_vmf_address(regs_get_kernel_argument(regs, 1), &addr))
-		return addr;
-	return 0;
+	/* cp_vmf_at() read these once already: they do not fault */
+	if (!vmf || get_kernel_nofault(a, &vmf->address) ||
+	    get_kernel_nofault(start, &vmf->vma->vm_start) ||
+	    get_kernel_nofault(end, &vmf->vma->vm_end))
+		return 0;
+	if (!get_kernel_nofault(real, &vmf->real_address) &&
+	    real >= start && real < end)
+		a = real;
+	return a;
 #else
 	return regs_get_kernel_argument(regs, 2);
+#endif
+}
+
+/*
+ * hugetlb_no_page calls hugetlb_wp (hugetlb_cow) for the first write to a
+ * fresh private page, "to do the COW without a second fault": the page is
+ * new and this process's alone, so it is no write-protect fault. From 6.12
+ * the vmf then still holds the PTE hugetlb_fault found, which was none;
+ * before, the page cache argument is that fresh page, anonymous, where
+ * hugetlb_fault passes NULL or a page cache page (never anonymous).
+ */
+static inline bool cp_hugetlb_fresh_page(struct pt_regs *regs)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	const struct vm_fault *vmf = cp_hugetlb_vmf(regs);
+	pte_t orig;
+
+	return vmf && !get_kernel_nofault(orig, &vmf->orig_pte) &&
+	       pte_none(orig);
+#else
+	/* hugetlb_cow(mm, vma, addr, ptep, page, ptl); hugetlb_wp adds flags */
+	unsigned int n = LINUX_VERSION_CODE < KERNEL_VERSION(6, 0, 0) ? 4 : 5;
+	struct page *page = (struct page *)regs_get_kernel_argument(regs, n);
+
+	return page && PageAnon(page);
 #endif
 }
 
@@ -80,6 +112,34 @@ static inline bool cp_wp_reused(vm_fault_t ret)
 /* 5.19 added unsharing faults for read-only GUP pins */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 19, 0)
 #define FAULT_FLAG_UNSHARE 0
+#endif
+
+/*
+ * Whether task is dumpable for its owner (ptrace by uid match): a flag of
+ * its mm up to 7.1, then of its exec state (task->exec_state, under RCU).
+ * mm is task's, held stable by the caller, and unused where exec state is.
+ */
+#if __has_include(<linux/sched/exec_state.h>)
+#include <linux/sched/exec_state.h>
+
+static inline bool cp_dumpable(struct task_struct *task, struct mm_struct *mm)
+{
+	struct task_exec_state *es;
+	bool dumpable;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	dumpable = es && es->dumpable == TASK_DUMPABLE_OWNER;
+	rcu_read_unlock();
+	return dumpable;
+}
+#else
+#include <linux/sched/coredump.h>
+
+static inline bool cp_dumpable(struct task_struct *task, struct mm_struct *mm)
+{
+	return mm && get_dumpable(mm) == SUID_DUMP_USER;
+}
 #endif
 
 #endif /* _COWPROBE_COMPAT_H */

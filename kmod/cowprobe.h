@@ -1,18 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cowprobe's records and the functions one file offers the others. Calls go
+ * one way: main -> netlink -> {track, exits, access, probes, selfcheck};
+ * lifecycle -> {track, exits}; exits -> track; probes -> track;
+ * selfcheck -> probes; track -> pool. The exit records reach netlink through
+ * the sink it registers with exits.c, never through a direct call.
+ */
 #ifndef _COWPROBE_H
 #define _COWPROBE_H
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/rbtree.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <uapi/linux/cowprobe.h>
 
 struct netlink_ext_ack;
 struct mm_struct;
+struct pid;
+struct pid_namespace;
 
 struct cp_counters {
 	atomic64_t c[__COWPROBE_C_MAX];
@@ -25,32 +37,51 @@ struct cp_region {
 	struct cp_counters cnt;
 };
 
-/* cp_proc.state: the exit record, made by a work item (track.c) */
+/* What ptrace compares, as the process had it at its last fork, exec or exit. */
+struct cp_cred {
+	kuid_t uid, euid, suid;
+	kgid_t gid, egid, sgid;
+	bool dumpable;
+};
+
+/* cp_proc.state, under cp_lock */
 enum cp_proc_state {
 	CP_PROC_QUEUED = BIT(0),	/* exit record not made yet: keep it */
 	CP_PROC_DELETED = BIT(1),	/* deleted meanwhile: free once made */
+	CP_PROC_CLOSING = BIT(2),	/* a root being unwatched: follow no fork */
+	CP_PROC_CHARGED = BIT(3),	/* counted against its watcher's limit */
+	CP_PROC_UNTRACKED = BIT(4),	/* alive with a thread not tracked */
 };
 
 /* One per tracked process (thread group); kept after exit until unwatched. */
 struct cp_proc {
-	struct hlist_node node;		/* cp_procs, by tgid */
+	struct rb_node rb;		/* cp_procs, by (tgid, serial) */
 	struct hlist_node mm_node;	/* cp_procs_mm, by mm, while it has one */
 	struct list_head threads;	/* cp_thread.sibling: RCU list, cp_lock */
-	struct list_head exit_node;	/* cp_exit_queue, under cp_lock */
+	struct list_head exit_node;	/* the exit queue (exits.c), cp_lock */
+	struct list_head exited_node;	/* root->exited: foldable members */
+	struct list_head exited;	/* of a root: its exited members, oldest first */
 	struct rcu_head rcu;
 	struct llist_node free_node;	/* pool free lists */
 	struct mm_struct *mm;		/* compared, never dereferenced */
-	pid_t tgid;
+	struct cp_proc *root_rec;	/* the watched root; NULL for track_all */
+	struct pid *pid, *ppid_pid, *root_pid;	/* references held */
+	u64 serial;			/* unique per record: (tgid, serial) */
+	pid_t tgid;			/* the numbers in the initial pid ns */
 	pid_t ppid;
 	pid_t root;
+	kuid_t watcher;			/* the unprivileged user who watches it */
+	struct cp_cred cred;
 	u32 flags;			/* COWPROBE_PROC_F_*, under cp_lock */
 	u32 state;			/* enum cp_proc_state, under cp_lock */
 	u32 nr_threads;			/* threads ever tracked */
 	u32 live_threads;
+	u32 nr_folded;			/* of a root: exited members folded in */
 	u64 start_ns;
 	u64 exit_ns;
 	char comm[TASK_COMM_LEN];
 	struct cp_counters cnt;
+	struct cp_counters folded;	/* of a root: what its folded members counted */
 	unsigned int nr_regions;	/* published with release semantics */
 	struct cp_region regions[];	/* max_regions of them */
 };
@@ -92,35 +123,105 @@ struct cp_thread {
 	struct task_struct *task;
 	struct cp_proc *proc;
 	pid_t pid;
+	struct pid *tid;		/* reference held */
 	struct cp_fault f;
 	struct cp_counters cnt;
 };
 
-/* track.c */
-int cp_track_init(void);
-void cp_track_stop(void);
-void cp_track_exit(void);
-struct cp_thread *cp_thread_lookup(struct task_struct *task);
-struct cp_proc *cp_proc_lookup(pid_t tgid);
-struct cp_proc *cp_proc_by_mm(struct mm_struct *mm);
-struct cp_proc *cp_proc_next(unsigned int *bucket, unsigned int *pos);
-int cp_watch(struct task_struct *task, u32 flags, struct netlink_ext_ack *extack);
-int cp_unwatch(pid_t root, struct netlink_ext_ack *extack);
-int cp_reset(pid_t tgid, struct netlink_ext_ack *extack);
-int cp_region_add(pid_t tgid, u64 start, u64 end, const char *name,
-		  struct netlink_ext_ack *extack);
-void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
-		enum cowprobe_counter c);
+/* Who asks: netlink requests and dumps are judged and answered in its terms. */
+struct cp_caller {
+	bool admin;			/* CAP_NET_ADMIN in the initial user ns */
+	kuid_t uid;
+	kgid_t gid;
+	struct pid_namespace *ns;
+};
 
+/* pool.c: fixed-size records, preallocated at load */
+struct cp_pool {
+	void *mem;
+	size_t size;			/* of one record */
+	size_t stride;			/* between records: cache lines */
+	size_t node_off;		/* of its struct llist_node */
+	unsigned int count;
+	struct llist_node *free;	/* ready for use, under cp_lock */
+	struct llist_head freed;	/* back from RCU callbacks */
+};
+
+int cp_pool_init(struct cp_pool *pool, unsigned int count, size_t size,
+		 size_t node_off);
+void cp_pool_destroy(struct cp_pool *pool);
+void *cp_pool_get(struct cp_pool *pool);
+void cp_pool_put(struct cp_pool *pool, struct llist_node *node);
+
+/* track.c: the records and the verbs on them */
 extern raw_spinlock_t cp_lock;
 extern atomic_t cp_nr_procs;
 extern atomic_t cp_nr_threads;
+extern atomic_t cp_nr_partial_live;
 extern atomic64_t cp_refused_procs;
 extern atomic64_t cp_refused_threads;
-extern unsigned int cp_generation;
+extern atomic64_t cp_folded_procs;
 extern unsigned int max_procs;
 extern unsigned int max_threads;
 extern unsigned int max_regions;
+extern unsigned int max_user_procs;
+extern bool cp_unprivileged;
+extern bool cp_track_all;
+
+int cp_track_init(void);
+void cp_track_exit(void);
+struct cp_thread *cp_thread_lookup(struct task_struct *task);
+struct cp_proc *cp_proc_by_mm(struct mm_struct *mm);
+struct cp_proc *cp_proc_by_pid(struct pid *pid);
+struct cp_proc *cp_proc_from(pid_t tgid, u64 serial);
+struct cp_proc *cp_proc_find(const struct cp_caller *c, pid_t nr, bool root);
+struct cp_proc *cp_proc_new(struct task_struct *leader, struct cp_proc *parent,
+			    u32 flags);
+struct cp_thread *cp_thread_new(struct cp_proc *p, struct task_struct *task);
+void cp_thread_del(struct cp_thread *t);
+void cp_proc_del(struct cp_proc *p);
+void cp_proc_release(struct cp_proc *p);
+void cp_proc_exited(struct cp_proc *p);
+void cp_proc_mark_partial(struct cp_proc *p);
+void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm);
+void cp_cred_snapshot(struct cp_cred *cred, struct task_struct *task,
+		      bool dumpable);
+void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
+		enum cowprobe_counter c);
+int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,
+	     struct netlink_ext_ack *extack);
+int cp_unwatch(const struct cp_caller *c, pid_t root,
+	       struct netlink_ext_ack *extack);
+int cp_reset(const struct cp_caller *c, pid_t nr, struct netlink_ext_ack *extack);
+int cp_region_add(const struct cp_caller *c, pid_t nr, u64 start, u64 end,
+		  const char *name, struct netlink_ext_ack *extack);
+void cp_forget_all(void);
+
+/* access.c: who may see and change what, and pids in the caller's terms */
+void cp_caller_init(struct cp_caller *c, bool admin);
+void cp_caller_release(struct cp_caller *c);
+bool cp_may_see(const struct cp_caller *c, const struct cp_proc *p);
+int cp_may_change(const struct cp_caller *c, const struct cp_proc *p,
+		  struct netlink_ext_ack *extack);
+bool cp_may_watch(const struct cp_caller *c, struct task_struct *task,
+		  struct netlink_ext_ack *extack);
+pid_t cp_pid_nr(const struct cp_caller *c, struct pid *pid);
+
+/* exits.c: exit records, made in order by a work item */
+struct cp_exit_sink {
+	bool (*wanted)(void);
+	void (*send)(const struct cp_proc *p);
+};
+
+void cp_exits_set_sink(const struct cp_exit_sink *sink);
+bool cp_exit_wanted(void);
+bool cp_exit_queue(struct cp_proc *p);
+void cp_exits_kick(void);
+void cp_exits_flush(void);
+
+/* lifecycle.c: fork, exec and exit of tracked processes */
+int cp_lifecycle_init(void);
+void cp_lifecycle_exit(void);
 
 /* probes.c */
 struct cp_probe_info {
@@ -132,6 +233,23 @@ struct cp_probe_info {
 	u64 hits;
 };
 
+enum cp_role {
+	CP_PROBE_WP,
+	CP_PROBE_RMAP,
+	CP_PROBE_REUSE,
+	CP_PROBE_HUGE_PMD,
+	CP_PROBE_HUGETLB,
+	CP_PROBE_HUGETLB_RMAP,
+	CP_NR_PROBES,
+};
+
+int cp_probes_init(void);
+void cp_probes_exit(void);
+void cp_probe_info(unsigned int i, struct cp_probe_info *info);
+bool cp_probe_active(enum cp_role r);
+bool cp_file_copy_exact(void);
+
+/* selfcheck.c: which fault classes this kernel's probes see, and how */
 #define CP_HOW_LEN 128
 
 struct cp_class_info {
@@ -140,19 +258,11 @@ struct cp_class_info {
 	char how[CP_HOW_LEN];
 };
 
-int cp_probes_init(void);
-void cp_probes_exit(void);
-unsigned int cp_probes_count(void);
-void cp_probe_info(unsigned int i, struct cp_probe_info *info);
 unsigned int cp_classes_count(void);
 void cp_class_info(unsigned int i, struct cp_class_info *ci);
 
 /* netlink.c */
 int cp_netlink_init(void);
 void cp_netlink_exit(void);
-bool cp_exit_wanted(void);
-void cp_notify_exit(const struct cp_proc *p);
-
-extern bool cp_track_all;
 
 #endif /* _COWPROBE_H */

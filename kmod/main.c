@@ -16,6 +16,21 @@ unsigned int max_regions = 4;
 module_param(max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "address regions counted apart per process (1-64)");
 
+bool cp_unprivileged;
+module_param_named(unprivileged, cp_unprivileged, bool, 0644);
+MODULE_PARM_DESC(unprivileged,
+		 "lab mode: users may watch processes they could ptrace, without CAP_NET_ADMIN");
+
+unsigned int max_user_procs = 256;
+module_param(max_user_procs, uint, 0644);
+MODULE_PARM_DESC(max_user_procs,
+		 "lab mode: process records one user's watches may hold");
+
+bool cp_track_all;
+module_param_named(track_all, cp_track_all, bool, 0644);
+MODULE_PARM_DESC(track_all,
+		 "track every process created from now on, not only watched trees");
+
 static int __init cp_init(void)
 {
 	int err;
@@ -31,19 +46,24 @@ static int __init cp_init(void)
 	err = cp_probes_init();
 	if (err)
 		goto err_track;
+	err = cp_lifecycle_init();
+	if (err)
+		goto err_probes;
 	err = cp_netlink_init();
 	if (err) {
 		pr_err("cannot register the generic netlink family: %d\n", err);
-		goto err_probes;
+		goto err_lifecycle;
 	}
-	pr_info("version %s loaded (max_procs=%u max_threads=%u)\n",
-		COWPROBE_VERSION, max_procs, max_threads);
+	pr_info("version %s loaded (max_procs=%u max_threads=%u%s)\n",
+		COWPROBE_VERSION, max_procs, max_threads,
+		cp_unprivileged ? ", lab mode" : "");
 	return 0;
 
+err_lifecycle:
+	cp_lifecycle_exit();
 err_probes:
 	cp_probes_exit();
 err_track:
-	cp_track_stop();
 	cp_track_exit();
 	return err;
 }
@@ -51,7 +71,7 @@ err_track:
 static void __exit cp_exit(void)
 {
 	/* no exit record may be in the making when the family goes */
-	cp_track_stop();
+	cp_lifecycle_exit();
 	cp_netlink_exit();
 	cp_probes_exit();
 	cp_track_exit();

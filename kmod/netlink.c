@@ -1,11 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The cowprobe generic netlink family: see include/uapi/linux/cowprobe.h. */
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/task.h>
 #include <net/genetlink.h>
 #include "cowprobe.h"
 
 static struct genl_family cp_family;
+
+/* Exit records go to administrators only: initial-namespace pids. */
+static const struct cp_caller cp_init_caller = {
+	.admin = true,
+	.ns = &init_pid_ns,
+};
+
+/* Commands that change tracking: administrators, or users in lab mode. */
+static bool cp_may_request(const struct cp_caller *c, struct genl_info *info)
+{
+	if (c->admin || READ_ONCE(cp_unprivileged))
+		return true;
+	NL_SET_ERR_MSG_MOD(info->extack,
+			   "permission denied: needs CAP_NET_ADMIN (or the module's lab mode, unprivileged=1, for your own processes)");
+	return false;
+}
+
+static void cp_caller_of(struct cp_caller *c, struct sk_buff *skb)
+{
+	cp_caller_init(c, netlink_capable(skb, CAP_NET_ADMIN));
+}
 
 /*
  * The kernel marks the missing attribute; say it in words too. The local is
@@ -26,8 +48,6 @@ enum cp_mcgrp {
 	CP_MCGRP_EXITS,
 };
 
-/* the family is registered: exit records may be made */
-static bool cp_nl_ready;
 static atomic64_t cp_exit_seq = ATOMIC64_INIT(0);
 static atomic64_t cp_exits_sent = ATOMIC64_INIT(0);
 static atomic64_t cp_exits_dropped = ATOMIC64_INIT(0);
@@ -83,9 +103,9 @@ static size_t cp_proc_size(unsigned int nr_regions, bool threads,
 {
 	size_t size;
 
-	size = 5 * nla_total_size(sizeof(u32)) +
+	size = 6 * nla_total_size(sizeof(u32)) +
 	       nla_total_size(TASK_COMM_LEN) +
-	       2 * nla_total_size_64bit(sizeof(u64)) + cp_counters_size();
+	       2 * nla_total_size_64bit(sizeof(u64)) + 2 * cp_counters_size();
 	if (nr_regions)
 		size += nla_total_size(0) + nr_regions * cp_region_size();
 	if (threads)
@@ -100,12 +120,13 @@ static bool cp_threads_fit(const struct cp_proc *p)
 	       U16_MAX;
 }
 
-static int cp_put_counters(struct sk_buff *skb, const struct cp_counters *cnt)
+static int cp_put_counters_as(struct sk_buff *skb, int type,
+			      const struct cp_counters *cnt)
 {
 	struct nlattr *nest;
 	int i;
 
-	nest = nla_nest_start(skb, COWPROBE_A_COUNTERS);
+	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++) {
@@ -119,7 +140,13 @@ static int cp_put_counters(struct sk_buff *skb, const struct cp_counters *cnt)
 	return 0;
 }
 
-static int cp_put_threads(struct sk_buff *skb, const struct cp_proc *p)
+static int cp_put_counters(struct sk_buff *skb, const struct cp_counters *cnt)
+{
+	return cp_put_counters_as(skb, COWPROBE_A_COUNTERS, cnt);
+}
+
+static int cp_put_threads(struct sk_buff *skb, const struct cp_caller *c,
+			  const struct cp_proc *p)
 {
 	struct nlattr *threads, *thread;
 	struct cp_thread *t;
@@ -129,7 +156,8 @@ static int cp_put_threads(struct sk_buff *skb, const struct cp_proc *p)
 		return -EMSGSIZE;
 	list_for_each_entry(t, &p->threads, sibling) {
 		thread = nla_nest_start(skb, COWPROBE_A_THREAD);
-		if (!thread || nla_put_u32(skb, COWPROBE_A_PID, t->pid) ||
+		if (!thread ||
+		    nla_put_u32(skb, COWPROBE_A_PID, cp_pid_nr(c, t->tid)) ||
 		    cp_put_counters(skb, &t->cnt)) {
 			nla_nest_cancel(skb, threads);
 			return -EMSGSIZE;
@@ -170,15 +198,15 @@ static int cp_put_regions(struct sk_buff *skb, const struct cp_proc *p)
 	return 0;
 }
 
-/* Called with cp_lock held. */
-static int cp_put_proc(struct sk_buff *skb, const struct cp_proc *p,
-		       bool threads, u32 extra_flags)
+/* Called with cp_lock held; pids as the caller's namespace reads them. */
+static int cp_put_proc(struct sk_buff *skb, const struct cp_caller *c,
+		       const struct cp_proc *p, bool threads, u32 extra_flags)
 {
 	u32 flags = p->flags | extra_flags;
 
-	if (nla_put_u32(skb, COWPROBE_A_PID, p->tgid) ||
-	    nla_put_u32(skb, COWPROBE_A_PPID, p->ppid) ||
-	    nla_put_u32(skb, COWPROBE_A_ROOT, p->root) ||
+	if (nla_put_u32(skb, COWPROBE_A_PID, cp_pid_nr(c, p->pid)) ||
+	    nla_put_u32(skb, COWPROBE_A_PPID, cp_pid_nr(c, p->ppid_pid)) ||
+	    nla_put_u32(skb, COWPROBE_A_ROOT, cp_pid_nr(c, p->root_pid)) ||
 	    nla_put_string(skb, COWPROBE_A_COMM, p->comm) ||
 	    nla_put_u32(skb, COWPROBE_A_PROC_FLAGS, flags) ||
 	    nla_put_u32(skb, COWPROBE_A_NR_THREADS, p->nr_threads) ||
@@ -188,7 +216,11 @@ static int cp_put_proc(struct sk_buff *skb, const struct cp_proc *p,
 			      COWPROBE_A_PAD) ||
 	    cp_put_counters(skb, &p->cnt) || cp_put_regions(skb, p))
 		return -EMSGSIZE;
-	if (threads && cp_put_threads(skb, p))
+	if (p->nr_folded &&
+	    (nla_put_u32(skb, COWPROBE_A_NR_FOLDED, p->nr_folded) ||
+	     cp_put_counters_as(skb, COWPROBE_A_FOLDED, &p->folded)))
+		return -EMSGSIZE;
+	if (threads && cp_put_threads(skb, c, p))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -225,8 +257,10 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
+	if (!msg) {
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory for the reply");
 		return -ENOMEM;
+	}
 	hdr = genlmsg_put_reply(msg, info, &cp_family, 0, COWPROBE_CMD_STATUS);
 	if (!hdr)
 		goto err_free;
@@ -247,13 +281,18 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, COWPROBE_A_EXITS_SENT,
 			      atomic64_read(&cp_exits_sent), COWPROBE_A_PAD) ||
 	    nla_put_u64_64bit(msg, COWPROBE_A_EXITS_DROPPED,
-			      atomic64_read(&cp_exits_dropped), COWPROBE_A_PAD))
+			      atomic64_read(&cp_exits_dropped), COWPROBE_A_PAD) ||
+	    nla_put_u32(msg, COWPROBE_A_UNPRIVILEGED, READ_ONCE(cp_unprivileged)) ||
+	    nla_put_u32(msg, COWPROBE_A_LIMIT_USER_PROCS,
+			READ_ONCE(max_user_procs)) ||
+	    nla_put_u64_64bit(msg, COWPROBE_A_FOLDED_PROCS,
+			      atomic64_read(&cp_folded_procs), COWPROBE_A_PAD))
 		goto err_free;
 
 	probes = nla_nest_start(msg, COWPROBE_A_PROBES);
 	if (!probes)
 		goto err_free;
-	for (i = 0; i < cp_probes_count(); i++) {
+	for (i = 0; i < CP_NR_PROBES; i++) {
 		cp_probe_info(i, &pi);
 		probe = nla_nest_start(msg, COWPROBE_A_PROBE);
 		if (!probe ||
@@ -276,12 +315,14 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 
 err_free:
 	nlmsg_free(msg);
+	NL_SET_ERR_MSG_MOD(info->extack, "status does not fit in one message");
 	return -EMSGSIZE;
 }
 
 static int cp_nl_watch(struct sk_buff *skb, struct genl_info *info)
 {
 	struct task_struct *task;
+	struct cp_caller c;
 	struct pid *pid;
 	u32 flags = 0;
 	int err;
@@ -291,40 +332,65 @@ static int cp_nl_watch(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[COWPROBE_A_WATCH_FLAGS])
 		flags = nla_get_u32(info->attrs[COWPROBE_A_WATCH_FLAGS]);
 
+	cp_caller_of(&c, skb);
+	if (!cp_may_request(&c, info)) {
+		err = -EPERM;
+		goto out;
+	}
+	/* the pid is read in the caller's pid namespace */
 	pid = find_get_pid(nla_get_u32(info->attrs[COWPROBE_A_PID]));
 	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
 	put_pid(pid);
 	if (!task) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COWPROBE_A_PID],
 				    "no such process");
-		return -ESRCH;
+		err = -ESRCH;
+		goto out;
 	}
-	err = cp_watch(task, flags, info->extack);
+	err = cp_watch(&c, task, flags, info->extack);
 	put_task_struct(task);
+out:
+	cp_caller_release(&c);
 	return err;
 }
 
 static int cp_nl_unwatch(struct sk_buff *skb, struct genl_info *info)
 {
+	struct cp_caller c;
+	int err = -EPERM;
+
 	if (cp_require(info, COWPROBE_A_PID))
 		return -EINVAL;
-	return cp_unwatch(nla_get_u32(info->attrs[COWPROBE_A_PID]), info->extack);
+	cp_caller_of(&c, skb);
+	if (cp_may_request(&c, info))
+		err = cp_unwatch(&c, nla_get_u32(info->attrs[COWPROBE_A_PID]),
+				 info->extack);
+	cp_caller_release(&c);
+	return err;
 }
 
 static int cp_nl_reset(struct sk_buff *skb, struct genl_info *info)
 {
-	pid_t tgid = 0;
+	struct cp_caller c;
+	pid_t nr = 0;
+	int err = -EPERM;
 
 	if (info->attrs[COWPROBE_A_PID])
-		tgid = nla_get_u32(info->attrs[COWPROBE_A_PID]);
-	return cp_reset(tgid, info->extack);
+		nr = nla_get_u32(info->attrs[COWPROBE_A_PID]);
+	cp_caller_of(&c, skb);
+	if (cp_may_request(&c, info))
+		err = cp_reset(&c, nr, info->extack);
+	cp_caller_release(&c);
+	return err;
 }
 
 static int cp_nl_region_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
 	const char *name = "";
+	struct cp_caller c;
 	u64 start, end;
+	int err = -EPERM;
 
 	if (cp_require(info, COWPROBE_A_PID) ||
 	    cp_require(info, COWPROBE_A_REGION_START) ||
@@ -339,24 +405,33 @@ static int cp_nl_region_add(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[COWPROBE_A_REGION_NAME])
 		name = nla_data(attrs[COWPROBE_A_REGION_NAME]);
-	return cp_region_add(nla_get_u32(attrs[COWPROBE_A_PID]), start, end,
-			     name, info->extack);
+	cp_caller_of(&c, skb);
+	if (cp_may_request(&c, info))
+		err = cp_region_add(&c, nla_get_u32(attrs[COWPROBE_A_PID]),
+				    start, end, name, info->extack);
+	cp_caller_release(&c);
+	return err;
 }
 
 static int cp_nl_config(struct sk_buff *skb, struct genl_info *info)
 {
-	if (info->attrs[COWPROBE_A_TRACK_ALL])
-		WRITE_ONCE(cp_track_all,
-			   nla_get_u32(info->attrs[COWPROBE_A_TRACK_ALL]));
+	if (!netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "permission denied: configuring cowprobe needs CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	if (!info->attrs[COWPROBE_A_TRACK_ALL]) {
+		NL_SET_ERR_MSG_MOD(info->extack, "nothing to configure");
+		return -EINVAL;
+	}
+	WRITE_ONCE(cp_track_all, nla_get_u32(info->attrs[COWPROBE_A_TRACK_ALL]));
 	return 0;
 }
 
 /* Whether an exit record would reach anyone; any context. */
-bool cp_exit_wanted(void)
+static bool cp_nl_exit_wanted(void)
 {
-	/* pairs with the release in cp_netlink_init(): the family is set up */
-	return smp_load_acquire(&cp_nl_ready) &&
-	       genl_has_listeners(&cp_family, &init_net, CP_MCGRP_EXITS);
+	return genl_has_listeners(&cp_family, &init_net, CP_MCGRP_EXITS);
 }
 
 /*
@@ -379,7 +454,7 @@ static struct sk_buff *cp_exit_msg(const struct cp_proc *p, u64 seq)
 		hdr = genlmsg_put(skb, 0, 0, &cp_family, 0, COWPROBE_CMD_EXIT);
 		if (hdr) {
 			raw_spin_lock(&cp_lock);
-			err = cp_put_proc(skb, p, false, 0);
+			err = cp_put_proc(skb, &cp_init_caller, p, false, 0);
 			nr_regions = p->nr_regions;
 			raw_spin_unlock(&cp_lock);
 			if (!err)
@@ -396,18 +471,18 @@ static struct sk_buff *cp_exit_msg(const struct cp_proc *p, u64 seq)
 }
 
 /*
- * Called by the exit work item (track.c), in process context, for a process
- * whose last thread exited; p stays allocated meanwhile. Records are
- * numbered when made, one at a time, so a listener sees any it missed as a
- * gap; the ones the kernel could not send are counted.
+ * The exit work item (exits.c) hands over a process whose last thread
+ * exited, in process context. Records are numbered when made, one at a time,
+ * so a listener sees any it missed as a gap; the ones the kernel could not
+ * send are counted.
  */
-void cp_notify_exit(const struct cp_proc *p)
+static void cp_nl_send_exit(const struct cp_proc *p)
 {
 	struct sk_buff *skb;
 	u64 seq;
 	int err;
 
-	if (!cp_exit_wanted())
+	if (!cp_nl_exit_wanted())
 		return;
 	seq = atomic64_inc_return(&cp_exit_seq);
 	skb = cp_exit_msg(p, seq);
@@ -419,7 +494,7 @@ void cp_notify_exit(const struct cp_proc *p)
 	 * (nobody missed anything) or every listener's socket was full and
 	 * none asked for NETLINK_BROADCAST_ERROR: those missed it.
 	 */
-	if (err == -ESRCH && !cp_exit_wanted())
+	if (err == -ESRCH && !cp_nl_exit_wanted())
 		err = 0;
 	if (err)
 		goto dropped;
@@ -430,39 +505,46 @@ dropped:
 	atomic64_inc(&cp_exits_dropped);
 }
 
+static const struct cp_exit_sink cp_nl_sink = {
+	.wanted = cp_nl_exit_wanted,
+	.send = cp_nl_send_exit,
+};
+
 /*
  * The reply is filled under cp_lock, which the size of one message bounds: a
  * thread list longer than an attribute can hold (U16_MAX bytes, some 280
  * threads) is left out and COWPROBE_PROC_F_THREADS_OMITTED set, as in a dump.
  */
-static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
+static int cp_nl_get_one(struct genl_info *info, const struct cp_caller *c,
+			 pid_t nr)
 {
 	size_t size = NLMSG_GOODSIZE;
 	struct sk_buff *msg;
 	struct cp_proc *p;
 	bool threads;
-	pid_t tgid;
 	void *hdr;
 	int tries;
-
-	if (cp_require(info, COWPROBE_A_PID))
-		return -EINVAL;
-	tgid = nla_get_u32(info->attrs[COWPROBE_A_PID]);
 
 	/* the record may grow between sizing and filling: retry */
 	for (tries = 0; tries < 4; tries++) {
 		msg = genlmsg_new(size, GFP_KERNEL);
-		if (!msg)
+		if (!msg) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "out of memory for the reply");
 			return -ENOMEM;
+		}
 		hdr = genlmsg_put_reply(msg, info, &cp_family, 0,
 					COWPROBE_CMD_GET);
 		if (!hdr) {
 			nlmsg_free(msg);
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "reply header does not fit");
 			return -EMSGSIZE;
 		}
 		raw_spin_lock(&cp_lock);
-		p = cp_proc_lookup(tgid);
-		if (!p) {
+		p = cp_proc_find(c, nr, false);
+		/* one the caller may not see does not exist for it */
+		if (!p || !cp_may_see(c, p)) {
 			raw_spin_unlock(&cp_lock);
 			nlmsg_free(msg);
 			NL_SET_ERR_MSG_ATTR(info->extack,
@@ -471,7 +553,7 @@ static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
 			return -ENOENT;
 		}
 		threads = cp_threads_fit(p);
-		if (!cp_put_proc(msg, p, threads, threads ? 0 :
+		if (!cp_put_proc(msg, c, p, threads, threads ? 0 :
 				 COWPROBE_PROC_F_THREADS_OMITTED)) {
 			raw_spin_unlock(&cp_lock);
 			genlmsg_end(msg, hdr);
@@ -486,69 +568,131 @@ static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
 	return -EMSGSIZE;
 }
 
-/* cb->args: [0] hash bucket, [1] position in it, [2] root filter */
+static int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cp_caller c;
+	int err;
+
+	if (cp_require(info, COWPROBE_A_PID))
+		return -EINVAL;
+	cp_caller_of(&c, skb);
+	err = cp_nl_get_one(info, &c, nla_get_u32(info->attrs[COWPROBE_A_PID]));
+	cp_caller_release(&c);
+	return err;
+}
+
+/*
+ * A dump walks the records in (tgid, serial) order and resumes after the
+ * last key it gave: each record present for the whole dump is given once,
+ * whatever else comes and goes meanwhile, so a dump is never interrupted.
+ */
+struct cp_dump {
+	struct cp_caller caller;	/* taken at the start, as the request */
+	pid_t root;			/* 0, or only the tree of that root */
+	pid_t tgid;			/* where to resume */
+	u64 serial;
+};
+
+static_assert(sizeof(struct cp_dump) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
+static struct cp_dump *cp_dump_of(struct netlink_callback *cb)
+{
+	return (struct cp_dump *)cb->ctx;
+}
+
 static int cp_nl_get_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = cp_genl_dump_attrs(cb);
+	struct cp_dump *d = cp_dump_of(cb);
 
+	memset(d, 0, sizeof(*d));
 	if (attrs[COWPROBE_A_ROOT])
-		cb->args[2] = nla_get_u32(attrs[COWPROBE_A_ROOT]);
+		d->root = nla_get_u32(attrs[COWPROBE_A_ROOT]);
+	cp_caller_of(&d->caller, cb->skb);
 	/* room for any record without its threads, whatever max_regions */
 	cb->min_dump_alloc = nlmsg_total_size(GENL_HDRLEN +
 					      cp_proc_size(max_regions, false, 0));
 	return 0;
 }
 
-static int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int cp_nl_get_done(struct netlink_callback *cb)
 {
-	unsigned int bucket = cb->args[0], pos = cb->args[1];
-	pid_t root = cb->args[2];
-	struct cp_proc *p;
+	cp_caller_release(&cp_dump_of(cb)->caller);
+	return 0;
+}
+
+/* Puts p, or p without its threads when it alone does not fit a message. */
+static int cp_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+		       const struct cp_caller *c, const struct cp_proc *p)
+{
+	bool first = !skb->len;
 	void *hdr;
 	int err;
 
-	/* one message per call: that bounds the time cp_lock is held */
-	raw_spin_lock(&cp_lock);
-	cb->seq = cp_generation;
-	for (;;) {
-		unsigned int prev_bucket = bucket, prev_pos = pos;
-		bool first = !skb->len;
-
-		p = cp_proc_next(&bucket, &pos);
-		if (!p)
-			break;
-		if (root && p->root != root)
-			continue;
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &cp_family, NLM_F_MULTI, COWPROBE_CMD_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	err = cp_put_proc(skb, c, p, true, 0);
+	if (err && first) {
+		genlmsg_cancel(skb, hdr);
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &cp_family, NLM_F_MULTI,
 				  COWPROBE_CMD_GET);
 		if (!hdr)
-			goto full;
-		genl_dump_check_consistent(cb, hdr);
-		err = cp_put_proc(skb, p, true, 0);
-		/* one record alone too large for a message: drop its threads */
-		if (err && first) {
-			genlmsg_cancel(skb, hdr);
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &cp_family,
-					  NLM_F_MULTI, COWPROBE_CMD_GET);
-			err = hdr ? cp_put_proc(skb, p, false,
-						COWPROBE_PROC_F_THREADS_OMITTED) :
-				    -EMSGSIZE;
+			return -EMSGSIZE;
+		err = cp_put_proc(skb, c, p, false,
+				  COWPROBE_PROC_F_THREADS_OMITTED);
+	}
+	if (err) {
+		genlmsg_cancel(skb, hdr);
+		return err;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* records passed over per hold of cp_lock: the caller sees none of them */
+#define CP_DUMP_SKIP 32
+
+static int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct cp_dump *d = cp_dump_of(cb);
+	const struct cp_caller *c = &d->caller;
+	struct cp_proc *p;
+	int skipped, err;
+
+	for (;;) {
+		/* one record per hold of cp_lock */
+		raw_spin_lock(&cp_lock);
+		p = cp_proc_from(d->tgid, d->serial);
+		for (skipped = 0; p && skipped < CP_DUMP_SKIP; skipped++) {
+			if (cp_may_see(c, p) &&
+			    (!d->root || cp_pid_nr(c, p->root_pid) == d->root))
+				break;
+			d->tgid = p->tgid;
+			d->serial = p->serial + 1;
+			p = cp_proc_from(d->tgid, d->serial);
 		}
-		if (err) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-full:
-			bucket = prev_bucket;
-			pos = prev_pos;
+		if (!p) {
+			raw_spin_unlock(&cp_lock);
 			break;
 		}
-		genlmsg_end(skb, hdr);
+		if (skipped == CP_DUMP_SKIP) {
+			raw_spin_unlock(&cp_lock);
+			cond_resched();
+			continue;
+		}
+		err = cp_dump_one(skb, cb, c, p);
+		if (!err) {
+			d->tgid = p->tgid;
+			d->serial = p->serial + 1;
+		}
+		raw_spin_unlock(&cp_lock);
+		if (err)
+			break;
 	}
-	raw_spin_unlock(&cp_lock);
-	cb->args[0] = bucket;
-	cb->args[1] = pos;
 	return skb->len;
 }
 
@@ -562,20 +706,19 @@ static const struct genl_ops cp_ops[] = {
 		.doit = cp_nl_watch,
 		.policy = cp_watch_policy,
 		.maxattr = COWPROBE_A_MAX,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = COWPROBE_CMD_UNWATCH,
 		.doit = cp_nl_unwatch,
 		.policy = cp_pid_policy,
 		.maxattr = COWPROBE_A_MAX,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = COWPROBE_CMD_GET,
 		.doit = cp_nl_get,
 		.start = cp_nl_get_start,
 		.dumpit = cp_nl_get_dump,
+		.done = cp_nl_get_done,
 		.policy = cp_get_policy,
 		.maxattr = COWPROBE_A_MAX,
 	},
@@ -584,7 +727,6 @@ static const struct genl_ops cp_ops[] = {
 		.doit = cp_nl_reset,
 		.policy = cp_pid_policy,
 		.maxattr = COWPROBE_A_MAX,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = COWPROBE_CMD_CONFIG,
@@ -598,14 +740,23 @@ static const struct genl_ops cp_ops[] = {
 		.doit = cp_nl_region_add,
 		.policy = cp_region_policy,
 		.maxattr = COWPROBE_A_MAX,
-		.flags = GENL_ADMIN_PERM,
 	},
 };
 
+/* exit records name every process on the machine: administrators only */
 static const struct genl_multicast_group cp_mcgrps[] = {
-	[CP_MCGRP_EXITS] = { .name = COWPROBE_MCGRP_EXITS },
+	[CP_MCGRP_EXITS] = {
+		.name = COWPROBE_MCGRP_EXITS,
+		CP_MCGRP_ADMIN,
+	},
 };
 
+/*
+ * init_net only (no netnsok): the records, the limits and track_all are the
+ * machine's, with pids of every pid namespace; a container in a network
+ * namespace of its own gains nothing by a view of its own, and the admin
+ * checks are made in the initial user namespace anyway.
+ */
 static struct genl_family cp_family __ro_after_init = {
 	.name = COWPROBE_GENL_NAME,
 	.version = COWPROBE_GENL_VERSION,
@@ -614,7 +765,8 @@ static struct genl_family cp_family __ro_after_init = {
 	.n_ops = ARRAY_SIZE(cp_ops),
 	.mcgrps = cp_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(cp_mcgrps),
-	.resv_start_op = COWPROBE_CMD_EXIT + 1,
+	/* strict checks (reserved header bytes, unknown attributes) for all */
+	.resv_start_op = 0,
 	.parallel_ops = true,
 };
 
@@ -625,14 +777,13 @@ int __init cp_netlink_init(void)
 	err = genl_register_family(&cp_family);
 	if (err)
 		return err;
-	/* pairs with the acquire in cp_exit_wanted() */
-	smp_store_release(&cp_nl_ready, true);
+	cp_exits_set_sink(&cp_nl_sink);
 	return 0;
 }
 
-/* After cp_track_stop(): no exit record is in the making. */
+/* After the lifecycle tracepoints are gone: no exit record is in the making. */
 void cp_netlink_exit(void)
 {
-	WRITE_ONCE(cp_nl_ready, false);
+	cp_exits_set_sink(NULL);
 	genl_unregister_family(&cp_family);
 }

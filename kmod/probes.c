@@ -9,6 +9,8 @@
  * are tried, and a module parameter can name the symbol instead.
  */
 #include <linux/huge_mm.h>
+#include <linux/kallsyms.h>
+#include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -24,16 +26,6 @@ static int maxactive = 256;
 module_param(maxactive, int, 0444);
 MODULE_PARM_DESC(maxactive,
 		 "faults of tracked tasks in flight at once, per kretprobe");
-
-enum cp_role {
-	CP_PROBE_WP,
-	CP_PROBE_RMAP,
-	CP_PROBE_REUSE,
-	CP_PROBE_HUGE_PMD,
-	CP_PROBE_HUGETLB,
-	CP_PROBE_HUGETLB_RMAP,
-	CP_NR_PROBES,
-};
 
 static DEFINE_PER_CPU(u64, cp_hits[CP_NR_PROBES]);
 
@@ -72,8 +64,12 @@ static int cp_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
 	if (!t) {
-		/* an untracked task writing into a tracked process: outcome unseen */
-		owner = mm != current->mm ? cp_proc_by_mm(mm) : NULL;
+		/*
+		 * An untracked task writing into a tracked process (ptrace, or a
+		 * kernel thread using its mm, as 5.10's io-wq did): outcome unseen.
+		 */
+		owner = mm != current->mm || (current->flags & PF_KTHREAD) ?
+			cp_proc_by_mm(mm) : NULL;
 		if (owner) {
 			cp_account(NULL, owner, vmf->address, COWPROBE_C_WP_FAULTS);
 			cp_account(NULL, owner, vmf->address, COWPROBE_C_OTHER);
@@ -166,6 +162,80 @@ out:
  * real file (vm_ops set: not MAP_PRIVATE /dev/zero), it is do_cow_fault
  * (inlined everywhere) copying the file page for a write.
  */
+/*
+ * do_cow_fault installs its copy through finish_fault (and the function that
+ * sets the PTE for it); swap-in and uprobes' page replacement add new anon
+ * pages to private file mappings too, but call the rmap function themselves.
+ * So a file copy is a new anon page whose caller is one of these. Their
+ * ranges are found at load; without any, every such page counts as before.
+ */
+static const char *const cp_finish_syms[] = {
+	"finish_fault", "set_pte_range", "do_set_pte", "alloc_set_pte",
+};
+
+static struct {
+	unsigned long start, end;
+} cp_finish[ARRAY_SIZE(cp_finish_syms)];
+static unsigned int cp_nr_finish;
+
+bool cp_file_copy_exact(void)
+{
+	return cp_nr_finish;
+}
+
+static bool cp_from_finish(struct pt_regs *regs)
+{
+	unsigned long ret = regs_get_kernel_stack_nth(regs, 0);
+	unsigned int i;
+
+	if (!cp_nr_finish)
+		return true;
+	for (i = 0; i < cp_nr_finish; i++)
+		if (ret > cp_finish[i].start && ret <= cp_finish[i].end)
+			return true;
+	return false;
+}
+
+/* Where a function lies: a kprobe finds its address, kallsyms its size. */
+static int cp_func_range(const char *sym, unsigned long *start,
+			 unsigned long *end)
+{
+	char buf[KSYM_SYMBOL_LEN], *slash;
+	struct kprobe kp = { .symbol_name = sym };
+	unsigned long addr, off, size;
+	int err;
+
+	err = register_kprobe(&kp);
+	if (err)
+		return err;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	sprint_symbol(buf, addr);
+	slash = strchr(buf, '/');
+	if (!slash || !strchr(buf, '+'))
+		return -EINVAL;
+	*slash = '\0';
+	if (kstrtoul(strchr(buf, '+') + 1, 0, &off) ||
+	    sscanf(slash + 1, "%lx", &size) != 1 || off > addr)
+		return -EINVAL;
+	*start = addr - off;
+	*end = *start + size;
+	return 0;
+}
+
+static void cp_finish_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cp_finish_syms); i++) {
+		if (cp_func_range(cp_finish_syms[i], &cp_finish[cp_nr_finish].start,
+				  &cp_finish[cp_nr_finish].end))
+			continue;
+		pr_info("file copies: new anon pages from %s\n", cp_finish_syms[i]);
+		cp_nr_finish++;
+	}
+}
+
 static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct vm_area_struct *vma = (struct vm_area_struct *)cp_arg(regs, 1);
@@ -179,7 +249,8 @@ static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 		t->f.wp_outcome = CP_OUT_COPY;
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
 	} else if (vma->vm_file && !vma_is_anonymous(vma) &&
-		   !(vma->vm_flags & VM_SHARED) && vma->vm_mm == current->mm) {
+		   !(vma->vm_flags & VM_SHARED) && vma->vm_mm == current->mm &&
+		   cp_from_finish(regs)) {
 		cp_account(t, t->proc, cp_arg(regs, 2) & PAGE_MASK,
 			   COWPROBE_C_FILE_COPIES);
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
@@ -257,6 +328,9 @@ static int cp_hugetlb_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct cp_thread *t;
 	int ret = 1;
 
+	/* hugetlb_no_page calls it for a fresh page: not a write-protect fault */
+	if (cp_hugetlb_fresh_page(regs))
+		return 1;
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
 	if (t && !t->f.in_wp) {
@@ -308,6 +382,8 @@ struct cp_probe {
 	const char *name;
 	const char *const *candidates;
 	bool essential;
+	/* its handlers read no argument: a compiler clone will do */
+	bool any_clone;
 	/* a kprobe, or a kretprobe when handler is set */
 	kprobe_pre_handler_t pre_handler;
 	kretprobe_handler_t entry_handler;
@@ -338,7 +414,7 @@ static struct cp_probe cp_probes[CP_NR_PROBES] = {
 		.pre_handler = cp_rmap_pre,
 	},
 	[CP_PROBE_REUSE] = {
-		.name = "wp_page_reuse",
+		.name = "wp_page_reuse", .any_clone = true,
 		.candidates = CP_NAMES("wp_page_reuse"),
 		.pre_handler = cp_reuse_pre,
 	},
@@ -381,9 +457,14 @@ module_param_string(probe_hugetlb_wp, cp_probes[CP_PROBE_HUGETLB].override,
 		    CP_SYM_LEN, 0444);
 MODULE_PARM_DESC(probe_hugetlb_wp, "symbol for the hugetlb write fault");
 
-/* GCC clones keep the name with a suffix; kallsyms lists them as such. */
+/*
+ * GCC clones keep the name with a suffix. An .isra or .constprop clone may
+ * drop or reorder arguments, so only a role whose handlers read none takes
+ * one (6.12-rt's wp_page_reuse.constprop.0); a .part clone is a function's
+ * tail, entered on some paths only, and .cold a fragment: never.
+ */
 static const char *const cp_suffixes[] = {
-	"", ".isra.0", ".constprop.0", ".part.0", ".isra.1", ".constprop.1",
+	"", ".isra.0", ".constprop.0", ".isra.1", ".constprop.1",
 };
 
 static int cp_probe_try(struct cp_probe *p, const char *symbol)
@@ -417,11 +498,19 @@ static int cp_probe_place(struct cp_probe *p)
 	char name[CP_SYM_LEN];
 	int i, s;
 
-	if (p->override[0])
+	if (p->override[0]) {
+		if (strchr(p->override, '.') && !p->any_clone) {
+			strscpy(p->symbol, p->override, sizeof(p->symbol));
+			pr_err("refusing %s for %s: a compiler clone may take other arguments than the handlers read\n",
+			       p->override, p->name);
+			p->error = -EINVAL;
+			return -EINVAL;
+		}
 		return cp_probe_try(p, p->override);
+	}
 
 	for (i = 0; p->candidates[i]; i++) {
-		for (s = 0; s < ARRAY_SIZE(cp_suffixes); s++) {
+		for (s = 0; s < (p->any_clone ? ARRAY_SIZE(cp_suffixes) : 1); s++) {
 			snprintf(name, sizeof(name), "%s%s", p->candidates[i],
 				 cp_suffixes[s]);
 			if (!cp_probe_try(p, name))
@@ -452,6 +541,7 @@ int cp_probes_init(void)
 		pr_err("maxactive must be at least 1\n");
 		return -EINVAL;
 	}
+	cp_finish_init();
 	for (i = 0; i < CP_NR_PROBES; i++) {
 		struct cp_probe *p = &cp_probes[i];
 
@@ -485,9 +575,9 @@ void cp_probes_exit(void)
 		cp_probe_remove(&cp_probes[i]);
 }
 
-unsigned int cp_probes_count(void)
+bool cp_probe_active(enum cp_role r)
 {
-	return CP_NR_PROBES;
+	return cp_probes[r].active;
 }
 
 void cp_probe_info(unsigned int i, struct cp_probe_info *info)
@@ -509,156 +599,3 @@ void cp_probe_info(unsigned int i, struct cp_probe_info *info)
 		info->hits += per_cpu(cp_hits[i], cpu);
 }
 
-/*
- * The probe self-check: for each fault class, whether the probes placed on
- * this kernel see it, and how, or why not.
- */
-enum cp_class {
-	CP_CLASS_COPY,
-	CP_CLASS_REUSE,
-	CP_CLASS_ZERO_FILL,
-	CP_CLASS_SHARED_WRITE,
-	CP_CLASS_UNSHARE,
-	CP_CLASS_KSM,
-	CP_CLASS_THP,
-	CP_CLASS_HUGETLB,
-	CP_CLASS_REMOTE,
-	CP_CLASS_FILE_COPY,
-	CP_NR_CLASSES,
-};
-
-static const char *const cp_class_names[CP_NR_CLASSES] = {
-	[CP_CLASS_COPY] = "copy",
-	[CP_CLASS_REUSE] = "reuse",
-	[CP_CLASS_ZERO_FILL] = "zero_fill",
-	[CP_CLASS_SHARED_WRITE] = "shared_write",
-	[CP_CLASS_UNSHARE] = "unshare",
-	[CP_CLASS_KSM] = "ksm",
-	[CP_CLASS_THP] = "thp",
-	[CP_CLASS_HUGETLB] = "hugetlb",
-	[CP_CLASS_REMOTE] = "remote",
-	[CP_CLASS_FILE_COPY] = "file_copy",
-};
-
-static __printf(3, 4) void cp_class_set(struct cp_class_info *ci,
-					enum cowprobe_class_state state,
-					const char *fmt, ...)
-{
-	va_list args;
-
-	ci->state = state;
-	va_start(args, fmt);
-	vscnprintf(ci->how, sizeof(ci->how), fmt, args);
-	va_end(args);
-}
-
-static bool cp_on(enum cp_role r)
-{
-	return cp_probes[r].active;
-}
-
-static const char *cp_sym(enum cp_role r)
-{
-	return cp_probes[r].symbol;
-}
-
-unsigned int cp_classes_count(void)
-{
-	return CP_NR_CLASSES;
-}
-
-void cp_class_info(unsigned int i, struct cp_class_info *ci)
-{
-	const char *wp = cp_sym(CP_PROBE_WP), *rmap = cp_sym(CP_PROBE_RMAP);
-
-	ci->name = cp_class_names[i];
-	switch (i) {
-	case CP_CLASS_COPY:
-		cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-			     "%s with a new page mapped by %s", wp, rmap);
-		break;
-	case CP_CLASS_REUSE:
-		if (cp_on(CP_PROBE_REUSE))
-			cp_class_set(ci, COWPROBE_CLASS_OBSERVED, "%s in %s",
-				     cp_sym(CP_PROBE_REUSE), wp);
-		else if (CP_HAVE_VM_FAULT_WRITE)
-			cp_class_set(ci, COWPROBE_CLASS_DERIVED,
-				     "wp_page_reuse inlined: %s returning VM_FAULT_WRITE without a copy",
-				     wp);
-		else
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "wp_page_reuse not probed (%d) and no VM_FAULT_WRITE since 6.2: counted as other",
-				     cp_probes[CP_PROBE_REUSE].error);
-		break;
-	case CP_CLASS_ZERO_FILL:
-		cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-			     "a copy in %s whose source pte is the zero page",
-			     wp);
-		break;
-	case CP_CLASS_SHARED_WRITE:
-		cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-			     "%s on a shared mapping (write-notify, not CoW)",
-			     wp);
-		break;
-	case CP_CLASS_UNSHARE:
-		if (!FAULT_FLAG_UNSHARE)
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "no FAULT_FLAG_UNSHARE before 5.19: read-only GUP pins copy through write faults");
-		else
-			cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-				     "a copy in %s with FAULT_FLAG_UNSHARE", wp);
-		break;
-	case CP_CLASS_KSM:
-		if (IS_ENABLED(CONFIG_KSM))
-			cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-				     "a copy in %s of a KSM page", wp);
-		else
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "CONFIG_KSM is off in this kernel");
-		break;
-	case CP_CLASS_THP:
-		if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "CONFIG_TRANSPARENT_HUGEPAGE is off in this kernel");
-		else if (!cp_on(CP_PROBE_HUGE_PMD))
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "%s not probed (%d)",
-				     cp_sym(CP_PROBE_HUGE_PMD),
-				     cp_probes[CP_PROBE_HUGE_PMD].error);
-		else
-			cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-				     "%s; 4 KiB copies of a split huge page in %s",
-				     cp_sym(CP_PROBE_HUGE_PMD), wp);
-		break;
-	case CP_CLASS_HUGETLB:
-		if (!IS_ENABLED(CONFIG_HUGETLB_PAGE))
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "CONFIG_HUGETLB_PAGE is off in this kernel");
-		else if (!cp_on(CP_PROBE_HUGETLB))
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "%s not probed (%d)",
-				     cp_sym(CP_PROBE_HUGETLB),
-				     cp_probes[CP_PROBE_HUGETLB].error);
-		else if (!cp_on(CP_PROBE_HUGETLB_RMAP))
-			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "%s not probed (%d): copies look like reuses",
-				     cp_sym(CP_PROBE_HUGETLB_RMAP),
-				     cp_probes[CP_PROBE_HUGETLB_RMAP].error);
-		else
-			cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-				     "%s with a new page mapped by %s",
-				     cp_sym(CP_PROBE_HUGETLB),
-				     cp_sym(CP_PROBE_HUGETLB_RMAP));
-		break;
-	case CP_CLASS_REMOTE:
-		cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-			     "%s on another process's mm (ptrace, process_vm_writev)",
-			     wp);
-		break;
-	case CP_CLASS_FILE_COPY:
-		cp_class_set(ci, COWPROBE_CLASS_OBSERVED,
-			     "%s outside do_wp_page on a private file mapping (do_cow_fault)",
-			     rmap);
-		break;
-	}
-}

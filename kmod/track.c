@@ -1,92 +1,71 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tracked processes and threads. The fault path only looks them up under RCU;
- * every change (fork, exit, exec, netlink requests) happens under cp_lock.
+ * Tracked processes and threads, and the verbs on them.
  *
- * cp_lock is a raw spinlock: the tracepoint probes run with preemption
- * disabled, where a spinlock_t sleeps on PREEMPT_RT. No interrupt handler
- * takes it (its users are the fork, exit and exec tracepoints, netlink
- * requests and the exit work item, all in process context; neither the kprobe
- * handlers nor the RCU callbacks here take it), so raw_spin_lock() without
- * disabling interrupts is enough. Nothing under it allocates, sends or
- * sleeps, and the work done per hold is bounded by the module parameters.
+ * Locking: the fault path only looks records up under RCU; every change
+ * (fork, exit, exec, netlink requests) happens under cp_lock. cp_lock is a
+ * raw spinlock: the tracepoint probes run with preemption disabled, where a
+ * spinlock_t sleeps on PREEMPT_RT. No interrupt handler takes it, so
+ * raw_spin_lock() without disabling interrupts is enough. Nothing under it
+ * allocates, sends, sleeps or drops a reference that could free memory, and
+ * the work per hold is bounded: one record, or one fork's worth, or
+ * CP_BATCH records of a walk that lets go of the lock in between.
  *
- * Records come from two pools allocated at load: max_procs process records,
- * each with room for max_regions regions, and max_threads thread records.
- * Nothing is allocated afterwards, so memory stays what the parameters say.
- * A deleted record may still be in use by a reader under RCU, so it is reused
- * only after a grace period: deletion unhashes it and hands it to call_rcu(),
- * whose callback puts it on its pool's "freed" llist (lock-free: the callback
- * runs in softirq context); allocation, under cp_lock, takes from the pool's
- * free list and refills that from the freed llist. Reusing records at once and
- * revalidating them in readers, as SLAB_TYPESAFE_BY_RCU allows, would not be
- * safe here: a kprobe handler counts into the process record it found
- * (cp_account() gets t->proc or a record found by mm) without looking again,
- * so a record reused meanwhile for another process would be charged with the
- * old one's faults. Until its grace period ends a deleted record keeps its
- * slot: a burst of exits can briefly leave fewer free records than max_procs
- * minus those held, and refusals then are counted as any other.
+ * Lifetimes: a record is unhashed under cp_lock and handed to call_rcu();
+ * its callback drops the pid references it held and returns it to its pool
+ * (pool.c). A record whose exit record is still to be made (CP_PROC_QUEUED)
+ * is only marked CP_PROC_DELETED: exits.c frees it once the record is made.
  *
- * Exit records are made in process context. When the last thread of a
- * process exits, cp_on_exit() only queues the record on cp_exit_queue (if
- * anyone listens) and kicks cp_exit_work, which makes and multicasts the
- * records one at a time in queue order, so that their sequence numbers follow
- * the order of the exits. A queued record is marked CP_PROC_QUEUED and stays
- * allocated until its exit record is made: cp_proc_del() unhashes it as usual
- * (track_all records at exit, as before; UNWATCH at any time) but only marks
- * it CP_PROC_DELETED, and the work item frees it once done. Each queued
- * record holds a pool slot, so the queue never holds more than max_procs.
+ * Records are ordered by (tgid in the initial pid namespace, serial) in an
+ * rbtree, so that a dump resumes after the last key it gave, whatever was
+ * added or removed meanwhile, and two records of one reused pid stay apart.
+ *
+ * A watched tree keeps the records of its exited members until UNWATCH, so
+ * that a report made after the fact has them. When the pool runs low, the
+ * oldest exited member of the tree whose process just exited is folded into
+ * its root: its counters are added to the root's "folded" counters and its
+ * slot is freed, so a tree's totals stay exact however many processes it
+ * had. Only when that is not enough is a fork refused (counted, and the tree
+ * marked partial).
  */
-#include <linux/cache.h>
 #include <linux/hashtable.h>
 #include <linux/mm.h>
-#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/rculist.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
-#include <linux/tracepoint.h>
-#include <linux/workqueue.h>
 #include <net/netlink.h>
+#include "compat.h"
 #include "cowprobe.h"
+
+/* records handled per hold of cp_lock in walks that let go of it */
+#define CP_BATCH 32
+/* users whose lab-mode watches are counted apart (max_user_procs each) */
+#define CP_LAB_USERS 64
 
 DEFINE_RAW_SPINLOCK(cp_lock);
 static DEFINE_HASHTABLE(cp_threads, 12);
-static DEFINE_HASHTABLE(cp_procs, 10);
 static DEFINE_HASHTABLE(cp_procs_mm, 10);
-static LIST_HEAD(cp_exit_queue);
-
-/* Fixed-size records, preallocated; see the comment at the top. */
-struct cp_pool {
-	void *mem;
-	size_t size;			/* of one record */
-	size_t stride;			/* between records: cache lines */
-	size_t node_off;		/* of its struct llist_node */
-	struct llist_node *free;	/* ready for use, under cp_lock */
-	struct llist_head freed;	/* back from RCU callbacks */
-};
+static struct rb_root cp_procs = RB_ROOT;
+static u64 cp_serial;
 
 static struct cp_pool cp_proc_pool;
 static struct cp_pool cp_thread_pool;
 
 atomic_t cp_nr_procs = ATOMIC_INIT(0);
 atomic_t cp_nr_threads = ATOMIC_INIT(0);
+/* live processes with threads not tracked: their exit needs a look */
+atomic_t cp_nr_partial_live = ATOMIC_INIT(0);
 atomic64_t cp_refused_procs = ATOMIC64_INIT(0);
 atomic64_t cp_refused_threads = ATOMIC64_INIT(0);
-/*
- * Bumped whenever a dump resuming at (bucket, position) could miss a record:
- * only when one leaves cp_procs. A new record goes to the head of its bucket,
- * so at worst a dump sees one record twice (userspace keeps the later copy);
- * thread changes alter a record's content, which is read whole under cp_lock.
- * Bumping on every fork made dumps under a fork storm always inconsistent.
- */
-unsigned int cp_generation = 1;
+atomic64_t cp_folded_procs = ATOMIC64_INIT(0);
 
-bool cp_track_all;
-module_param_named(track_all, cp_track_all, bool, 0644);
-MODULE_PARM_DESC(track_all,
-		 "track every process created from now on, not only watched trees");
+static struct {
+	kuid_t uid;
+	unsigned int nr;
+} cp_users[CP_LAB_USERS];
 
 struct cp_thread *cp_thread_lookup(struct task_struct *task)
 {
@@ -95,16 +74,6 @@ struct cp_thread *cp_thread_lookup(struct task_struct *task)
 	hash_for_each_possible_rcu(cp_threads, t, node, (unsigned long)task)
 		if (t->task == task)
 			return t;
-	return NULL;
-}
-
-struct cp_proc *cp_proc_lookup(pid_t tgid)
-{
-	struct cp_proc *p;
-
-	hash_for_each_possible_rcu(cp_procs, p, node, tgid)
-		if (p->tgid == tgid)
-			return p;
 	return NULL;
 }
 
@@ -118,68 +87,95 @@ struct cp_proc *cp_proc_by_mm(struct mm_struct *mm)
 	return NULL;
 }
 
-static int cp_pool_init(struct cp_pool *pool, unsigned int count, size_t size,
-			size_t node_off)
+static int cp_key_cmp(pid_t tgid, u64 serial, const struct cp_proc *p)
 {
-	unsigned int i;
-
-	pool->size = size;
-	pool->stride = ALIGN(size, SMP_CACHE_BYTES);
-	pool->node_off = node_off;
-	pool->mem = kvcalloc(count, pool->stride, GFP_KERNEL | __GFP_NOWARN);
-	if (!pool->mem)
-		return -ENOMEM;
-	pool->free = NULL;
-	init_llist_head(&pool->freed);
-	for (i = count; i > 0; i--) {
-		struct llist_node *n = pool->mem + (i - 1) * pool->stride +
-				       node_off;
-
-		n->next = pool->free;
-		pool->free = n;
-	}
+	if (tgid != p->tgid)
+		return tgid < p->tgid ? -1 : 1;
+	if (serial != p->serial)
+		return serial < p->serial ? -1 : 1;
 	return 0;
 }
 
-static void cp_pool_destroy(struct cp_pool *pool)
+/*
+ * The first record at or after (tgid, serial), under cp_lock. rbtree
+ * rotations are not RCU-safe for readers, so walks take the lock.
+ */
+struct cp_proc *cp_proc_from(pid_t tgid, u64 serial)
 {
-	kvfree(pool->mem);
-	pool->mem = NULL;
-}
-
-/* A zeroed record, or NULL when every one is in use or waiting for RCU. */
-static void *cp_pool_get(struct cp_pool *pool)
-{
-	struct llist_node *n;
-	void *obj;
+	struct rb_node *n = cp_procs.rb_node;
+	struct cp_proc *p, *best = NULL;
 
 	lockdep_assert_held(&cp_lock);
-	if (!pool->free)
-		pool->free = llist_del_all(&pool->freed);
-	n = pool->free;
-	if (!n)
-		return NULL;
-	pool->free = n->next;
-	obj = (void *)n - pool->node_off;
-	memset(obj, 0, pool->size);
-	return obj;
+	while (n) {
+		p = rb_entry(n, struct cp_proc, rb);
+		if (cp_key_cmp(tgid, serial, p) <= 0) {
+			best = p;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
 }
 
-static void cp_proc_free_rcu(struct rcu_head *rcu)
+static struct cp_proc *cp_proc_next(struct cp_proc *p)
 {
-	struct cp_proc *p = container_of(rcu, struct cp_proc, rcu);
+	struct rb_node *n = rb_next(&p->rb);
 
-	llist_add(&p->free_node, &cp_proc_pool.freed);
+	return n ? rb_entry(n, struct cp_proc, rb) : NULL;
 }
 
-static void cp_thread_free_rcu(struct rcu_head *rcu)
+/* The live record of the process pid (its thread group id), under cp_lock. */
+struct cp_proc *cp_proc_by_pid(struct pid *pid)
 {
-	struct cp_thread *t = container_of(rcu, struct cp_thread, rcu);
+	struct cp_proc *p;
 
-	llist_add(&t->free_node, &cp_thread_pool.freed);
+	for (p = cp_proc_from(pid_nr(pid), 0); p && p->tgid == pid_nr(pid);
+	     p = cp_proc_next(p))
+		if (p->pid == pid && !(p->flags & COWPROBE_PROC_F_EXITED))
+			return p;
+	return NULL;
 }
 
-static void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm)
+/*
+ * The record nr names in the caller's pid namespace, under cp_lock: that of
+ * the live process (a thread id names its process) if it has one, else the
+ * newest record whose pid reads nr there, exited ones included. With root,
+ * only watched roots. Outside the initial namespace a process reaped since
+ * has no number left to look up by, so the records are walked.
+ */
+struct cp_proc *cp_proc_find(const struct cp_caller *c, pid_t nr, bool root)
+{
+	struct cp_proc *p, *best = NULL;
+	struct task_struct *task;
+	struct pid *pid;
+
+	lockdep_assert_held(&cp_lock);
+	rcu_read_lock();
+	pid = find_pid_ns(nr, c->ns);
+	task = pid ? pid_task(pid, PIDTYPE_PID) : NULL;
+	p = task ? cp_proc_by_pid(task_tgid(task)) : NULL;
+	rcu_read_unlock();
+	if (p && (!root || p->root_rec == p))
+		return p;
+
+	if (c->ns == &init_pid_ns)
+		p = cp_proc_from(nr, 0);
+	else
+		p = rb_entry_safe(rb_first(&cp_procs), struct cp_proc, rb);
+	for (; p; p = cp_proc_next(p)) {
+		if (c->ns == &init_pid_ns && p->tgid != nr)
+			break;
+		if (root && p->root_rec != p)
+			continue;
+		if (pid_nr_ns(p->pid, c->ns) == nr &&
+		    (!best || p->serial > best->serial))
+			best = p;
+	}
+	return best;
+}
+
+void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm)
 {
 	lockdep_assert_held(&cp_lock);
 	if (p->mm)
@@ -187,24 +183,6 @@ static void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm)
 	p->mm = mm;
 	if (mm)
 		hash_add_rcu(cp_procs_mm, &p->mm_node, (unsigned long)mm);
-}
-
-/* Walks every process record; the caller holds cp_lock between calls. */
-struct cp_proc *cp_proc_next(unsigned int *bucket, unsigned int *pos)
-{
-	struct cp_proc *p;
-	unsigned int i;
-
-	for (; *bucket < HASH_SIZE(cp_procs); (*bucket)++, *pos = 0) {
-		i = 0;
-		hlist_for_each_entry(p, &cp_procs[*bucket], node) {
-			if (i++ == *pos) {
-				(*pos)++;
-				return p;
-			}
-		}
-	}
-	return NULL;
 }
 
 /*
@@ -231,42 +209,196 @@ void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
 	}
 }
 
-static struct cp_proc *cp_proc_new(struct task_struct *leader,
-				   struct cp_proc *parent, pid_t ppid, u32 flags)
+/* task's credentials now; the caller says whether its mm is dumpable. */
+void cp_cred_snapshot(struct cp_cred *cred, struct task_struct *task,
+		      bool dumpable)
 {
-	struct cp_proc *p;
-	unsigned int i;
+	const struct cred *tc;
+
+	rcu_read_lock();
+	tc = __task_cred(task);
+	cred->uid = tc->uid;
+	cred->euid = tc->euid;
+	cred->suid = tc->suid;
+	cred->gid = tc->gid;
+	cred->egid = tc->egid;
+	cred->sgid = tc->sgid;
+	rcu_read_unlock();
+	cred->dumpable = dumpable;
+}
+
+/* Lab mode: a user's records count against max_user_procs. */
+static bool cp_user_charge(kuid_t uid)
+{
+	int i, slot = -1;
 
 	lockdep_assert_held(&cp_lock);
+	for (i = 0; i < CP_LAB_USERS; i++) {
+		if (cp_users[i].nr && uid_eq(cp_users[i].uid, uid)) {
+			if (cp_users[i].nr >= READ_ONCE(max_user_procs))
+				return false;
+			cp_users[i].nr++;
+			return true;
+		}
+		if (!cp_users[i].nr && slot < 0)
+			slot = i;
+	}
+	if (slot < 0 || !READ_ONCE(max_user_procs))
+		return false;
+	cp_users[slot].uid = uid;
+	cp_users[slot].nr = 1;
+	return true;
+}
+
+static void cp_user_uncharge(kuid_t uid)
+{
+	int i;
+
+	for (i = 0; i < CP_LAB_USERS; i++) {
+		if (cp_users[i].nr && uid_eq(cp_users[i].uid, uid)) {
+			cp_users[i].nr--;
+			return;
+		}
+	}
+}
+
+static void cp_proc_free_rcu(struct rcu_head *rcu)
+{
+	struct cp_proc *p = container_of(rcu, struct cp_proc, rcu);
+
+	put_pid(p->pid);
+	put_pid(p->ppid_pid);
+	put_pid(p->root_pid);
+	cp_pool_put(&cp_proc_pool, &p->free_node);
+}
+
+static void cp_thread_free_rcu(struct rcu_head *rcu)
+{
+	struct cp_thread *t = container_of(rcu, struct cp_thread, rcu);
+
+	put_pid(t->tid);
+	cp_pool_put(&cp_thread_pool, &t->free_node);
+}
+
+static void cp_rb_insert(struct cp_proc *p)
+{
+	struct rb_node **link = &cp_procs.rb_node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		if (cp_key_cmp(p->tgid, p->serial,
+			       rb_entry(parent, struct cp_proc, rb)) < 0)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&p->rb, parent, link);
+	rb_insert_color(&p->rb, &cp_procs);
+}
+
+void cp_proc_mark_partial(struct cp_proc *p)
+{
+	p->flags |= COWPROBE_PROC_F_PARTIAL;
+	if (p->root_rec)
+		p->root_rec->flags |= COWPROBE_PROC_F_PARTIAL;
+}
+
+static void cp_counters_add(struct cp_counters *to, const struct cp_counters *from)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(to->c); i++)
+		atomic64_add(atomic64_read(&from->c[i]), &to->c[i]);
+}
+
+/* Folds the oldest exited member of root's tree into it, if there is one. */
+static bool cp_fold_one(struct cp_proc *root)
+{
+	struct cp_proc *m;
+
+	m = list_first_entry_or_null(&root->exited, struct cp_proc,
+				     exited_node);
+	if (!m)
+		return false;
+	cp_counters_add(&root->folded, &m->cnt);
+	root->nr_folded++;
+	atomic64_inc(&cp_folded_procs);
+	cp_proc_del(m);
+	return true;
+}
+
+/*
+ * A new record for the process led by leader: forked by parent_rec's process
+ * (NULL for a WATCH or track_all), born to parent. Refused when the pool is
+ * empty or the watcher's lab-mode limit is reached.
+ */
+struct cp_proc *cp_proc_new(struct task_struct *leader, struct cp_proc *parent_rec,
+			    u32 flags)
+{
+	struct task_struct *parent;
+	struct cp_proc *p;
+	kuid_t watcher = parent_rec ? parent_rec->watcher : INVALID_UID;
+
+	lockdep_assert_held(&cp_lock);
+	if (uid_valid(watcher) && !cp_user_charge(watcher))
+		goto refused;
 	p = cp_pool_get(&cp_proc_pool);
 	if (!p) {
-		atomic64_inc(&cp_refused_procs);
-		return NULL;
+		if (uid_valid(watcher))
+			cp_user_uncharge(watcher);
+		goto refused;
 	}
 	atomic_inc(&cp_nr_procs);
-	if (parent) {
-		for (i = 0; i < parent->nr_regions; i++) {
-			p->regions[i].start = parent->regions[i].start;
-			p->regions[i].end = parent->regions[i].end;
-			memcpy(p->regions[i].name, parent->regions[i].name,
+	INIT_LIST_HEAD(&p->threads);
+	INIT_LIST_HEAD(&p->exited);
+	INIT_LIST_HEAD(&p->exited_node);
+	p->serial = ++cp_serial;
+	p->pid = get_pid(task_tgid(leader));
+	p->tgid = pid_nr(p->pid);
+	p->watcher = watcher;
+	if (uid_valid(watcher))
+		p->state |= CP_PROC_CHARGED;
+	if (parent_rec) {
+		unsigned int i;
+
+		for (i = 0; i < parent_rec->nr_regions; i++) {
+			p->regions[i].start = parent_rec->regions[i].start;
+			p->regions[i].end = parent_rec->regions[i].end;
+			memcpy(p->regions[i].name, parent_rec->regions[i].name,
 			       sizeof(p->regions[i].name));
 		}
-		p->nr_regions = parent->nr_regions;
+		p->nr_regions = parent_rec->nr_regions;
+		p->ppid_pid = get_pid(parent_rec->pid);
+		p->root_rec = parent_rec->root_rec;
+		p->root_pid = get_pid(parent_rec->root_pid);
+		p->root = parent_rec->root;
+	} else {
+		rcu_read_lock();
+		parent = rcu_dereference(leader->real_parent);
+		p->ppid_pid = get_pid(task_tgid(parent));
+		rcu_read_unlock();
+		p->root_rec = flags & COWPROBE_PROC_F_AUTO ? NULL : p;
+		p->root_pid = get_pid(p->pid);
+		p->root = p->tgid;
 	}
-	INIT_LIST_HEAD(&p->threads);
-	p->tgid = task_tgid_nr(leader);
-	p->ppid = ppid;
-	p->root = parent ? parent->root : p->tgid;
+	p->ppid = pid_nr(p->ppid_pid);
 	p->flags = flags;
 	p->start_ns = ktime_get_ns();
 	strscpy(p->comm, leader->comm, sizeof(p->comm));
-	hash_add_rcu(cp_procs, &p->node, p->tgid);
+	/* not running yet, or current: its mm cannot change under us */
+	cp_cred_snapshot(&p->cred, leader, cp_dumpable(leader, leader->mm));
+	cp_rb_insert(p);
 	cp_proc_set_mm(p, leader->mm);
 	return p;
+
+refused:
+	atomic64_inc(&cp_refused_procs);
+	if (parent_rec)
+		cp_proc_mark_partial(parent_rec);
+	return NULL;
 }
 
-static struct cp_thread *cp_thread_new(struct cp_proc *p,
-				       struct task_struct *task)
+struct cp_thread *cp_thread_new(struct cp_proc *p, struct task_struct *task)
 {
 	struct cp_thread *t;
 
@@ -274,13 +406,18 @@ static struct cp_thread *cp_thread_new(struct cp_proc *p,
 	t = cp_pool_get(&cp_thread_pool);
 	if (!t) {
 		atomic64_inc(&cp_refused_threads);
-		p->flags |= COWPROBE_PROC_F_PARTIAL;
+		if (!(p->state & CP_PROC_UNTRACKED)) {
+			p->state |= CP_PROC_UNTRACKED;
+			atomic_inc(&cp_nr_partial_live);
+		}
+		cp_proc_mark_partial(p);
 		return NULL;
 	}
 	atomic_inc(&cp_nr_threads);
 	t->task = task;
 	t->proc = p;
-	t->pid = task_pid_nr(task);
+	t->tid = get_pid(task_pid(task));
+	t->pid = pid_nr(t->tid);
 	list_add_tail_rcu(&t->sibling, &p->threads);
 	p->nr_threads++;
 	p->live_threads++;
@@ -288,201 +425,118 @@ static struct cp_thread *cp_thread_new(struct cp_proc *p,
 	return t;
 }
 
-static void cp_thread_del(struct cp_thread *t)
+void cp_thread_del(struct cp_thread *t)
 {
-	struct cp_proc *p = t->proc;
-
 	lockdep_assert_held(&cp_lock);
 	hash_del_rcu(&t->node);
 	list_del_rcu(&t->sibling);
-	if (--p->live_threads == 0) {
-		p->flags |= COWPROBE_PROC_F_EXITED;
-		p->exit_ns = ktime_get_ns();
-		cp_proc_set_mm(p, NULL);
-	}
+	t->proc->live_threads--;
 	atomic_dec(&cp_nr_threads);
 	call_rcu_hurry(&t->rcu, cp_thread_free_rcu);
 }
 
-static void cp_proc_del(struct cp_proc *p)
+/* No thread of p runs any more, or p is forgotten before. */
+static void cp_proc_gone(struct cp_proc *p)
+{
+	if (p->state & CP_PROC_UNTRACKED) {
+		p->state &= ~CP_PROC_UNTRACKED;
+		atomic_dec(&cp_nr_partial_live);
+	}
+	p->flags |= COWPROBE_PROC_F_EXITED;
+	cp_proc_set_mm(p, NULL);
+}
+
+/*
+ * The last thread of p is gone (tracked or not): its counts are final. A
+ * member of a watched tree waits for the report on its root's list; when
+ * the pool runs low the oldest of them is folded into the root.
+ */
+void cp_proc_exited(struct cp_proc *p)
+{
+	struct cp_proc *root = p->root_rec;
+
+	lockdep_assert_held(&cp_lock);
+	if (p->flags & COWPROBE_PROC_F_EXITED)
+		return;
+	cp_proc_gone(p);
+	p->exit_ns = ktime_get_ns();
+	cp_proc_set_mm(p, NULL);
+	if (!root || root == p)
+		return;
+	list_add_tail(&p->exited_node, &root->exited);
+	/* keep a sixteenth of the pool free for forks to come */
+	if (atomic_read(&cp_nr_procs) + max(max_procs / 16, 1U) > max_procs)
+		cp_fold_one(root);
+}
+
+/* Unhashes p and its threads; the slot comes back after a grace period. */
+void cp_proc_del(struct cp_proc *p)
 {
 	struct cp_thread *t, *tmp;
 
 	lockdep_assert_held(&cp_lock);
 	list_for_each_entry_safe(t, tmp, &p->threads, sibling)
 		cp_thread_del(t);
-	cp_proc_set_mm(p, NULL);
-	hash_del_rcu(&p->node);
+	cp_proc_gone(p);
+	list_del_init(&p->exited_node);
+	/* a root goes last but for cp_forget_all(): unlink what is left */
+	while (!list_empty(&p->exited))
+		list_del_init(p->exited.next);
+	rb_erase(&p->rb, &cp_procs);
 	atomic_dec(&cp_nr_procs);
-	cp_generation++;
+	if (p->state & CP_PROC_CHARGED)
+		cp_user_uncharge(p->watcher);
 	if (p->state & CP_PROC_QUEUED)
-		p->state |= CP_PROC_DELETED;	/* cp_exit_work frees it */
+		p->state |= CP_PROC_DELETED;	/* exits.c frees it */
 	else
 		call_rcu_hurry(&p->rcu, cp_proc_free_rcu);
 }
 
-/*
- * Makes the exit records of the processes queued by cp_on_exit(), oldest
- * first, and frees those deleted meanwhile. A work item never runs twice at
- * once, so records are made one at a time, in the order of the exits.
- */
-static void cp_exit_work_fn(struct work_struct *work)
+/* exits.c made p's exit record: free it if it was deleted meanwhile. */
+void cp_proc_release(struct cp_proc *p)
 {
-	struct cp_proc *p;
-
-	for (;;) {
-		raw_spin_lock(&cp_lock);
-		p = list_first_entry_or_null(&cp_exit_queue, struct cp_proc,
-					     exit_node);
-		if (p)
-			list_del(&p->exit_node);
-		raw_spin_unlock(&cp_lock);
-		if (!p)
-			return;
-
-		cp_notify_exit(p);
-
-		raw_spin_lock(&cp_lock);
-		p->state &= ~CP_PROC_QUEUED;
-		if (p->state & CP_PROC_DELETED)
-			call_rcu_hurry(&p->rcu, cp_proc_free_rcu);
-		raw_spin_unlock(&cp_lock);
-		cond_resched();
-	}
-}
-
-static DECLARE_WORK(cp_exit_work, cp_exit_work_fn);
-
-static bool cp_tracked(struct task_struct *task)
-{
-	bool tracked;
-
-	rcu_read_lock();
-	tracked = cp_thread_lookup(task);
-	rcu_read_unlock();
-	return tracked;
-}
-
-/* A process forked while track_all is set, by an untracked parent. */
-static void cp_track_new(struct task_struct *parent, struct task_struct *child)
-{
-	struct cp_proc *p;
-
 	raw_spin_lock(&cp_lock);
-	/* a WATCH since the child was made may have found it already */
-	if (cp_thread_lookup(child))
-		goto out;
-	p = cp_proc_new(child, NULL, task_tgid_nr(parent),
-			COWPROBE_PROC_F_FOLLOW | COWPROBE_PROC_F_AUTO);
-	if (p && !cp_thread_new(p, child))
-		cp_proc_del(p);
-out:
+	p->state &= ~CP_PROC_QUEUED;
+	if (p->state & CP_PROC_DELETED)
+		call_rcu_hurry(&p->rcu, cp_proc_free_rcu);
 	raw_spin_unlock(&cp_lock);
 }
 
-static void cp_on_fork(void *data, struct task_struct *parent,
-		       struct task_struct *child)
+int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,
+	     struct netlink_ext_ack *extack)
 {
-	struct cp_thread *pt;
+	struct task_struct *leader, *t;
+	struct pid *old_root = NULL;
 	struct cp_proc *p;
-
-	/* the common case, an untracked parent, takes no lock */
-	if (!cp_tracked(parent)) {
-		if (READ_ONCE(cp_track_all) && !same_thread_group(parent, child))
-			cp_track_new(parent, child);
-		return;
-	}
-
-	raw_spin_lock(&cp_lock);
-	pt = cp_thread_lookup(parent);
-	/* a WATCH since the child was made may have found it already */
-	if (!pt || cp_thread_lookup(child))
-		goto out;
-	p = pt->proc;
-	if (!same_thread_group(parent, child)) {
-		if (!(p->flags & COWPROBE_PROC_F_FOLLOW))
-			goto out;
-		p = cp_proc_new(child, p, p->tgid, COWPROBE_PROC_F_FOLLOW |
-				(p->flags & COWPROBE_PROC_F_AUTO));
-		if (!p)
-			goto out;
-	}
-	if (!cp_thread_new(p, child) && !p->live_threads)
-		cp_proc_del(p);
-out:
-	raw_spin_unlock(&cp_lock);
-}
-
-static void cp_on_exit(void *data, struct task_struct *task)
-{
-	struct cp_thread *t;
-	struct cp_proc *p;
-	bool queued = false;
-
-	if (!cp_tracked(task))
-		return;
-
-	raw_spin_lock(&cp_lock);
-	t = cp_thread_lookup(task);
-	if (!t)
-		goto out;
-	p = t->proc;
-	if (p->live_threads == 1)
-		strscpy(p->comm, task->comm, sizeof(p->comm));
-	cp_thread_del(t);
-	if (p->live_threads)
-		goto out;
-	/* the exit record is made by cp_exit_work, where it may sleep */
-	if (cp_exit_wanted()) {
-		p->state |= CP_PROC_QUEUED;
-		list_add_tail(&p->exit_node, &cp_exit_queue);
-		queued = true;
-	}
-	if (p->flags & COWPROBE_PROC_F_AUTO)
-		cp_proc_del(p);
-out:
-	raw_spin_unlock(&cp_lock);
-	if (queued)
-		schedule_work(&cp_exit_work);
-}
-
-static void cp_on_exec(void *data, struct task_struct *task, pid_t old_pid,
-		       struct linux_binprm *bprm)
-{
-	struct cp_thread *t;
-
-	if (!cp_tracked(task))
-		return;
-
-	raw_spin_lock(&cp_lock);
-	t = cp_thread_lookup(task);
-	if (t) {
-		strscpy(t->proc->comm, task->comm, sizeof(t->proc->comm));
-		cp_proc_set_mm(t->proc, task->mm);
-		/*
-		 * The regions described the old image's addresses. Their entries
-		 * stay readable for a fault path that loaded the old count.
-		 */
-		WRITE_ONCE(t->proc->nr_regions, 0);
-	}
-	raw_spin_unlock(&cp_lock);
-}
-
-int cp_watch(struct task_struct *task, u32 flags, struct netlink_ext_ack *extack)
-{
-	struct task_struct *leader = task->group_leader, *t;
-	struct cp_proc *p;
-	pid_t ppid;
 	int err = 0;
 
+	/* a process the caller may not ptrace looks like no process at all */
+	if (!cp_may_watch(c, task, extack))
+		return READ_ONCE(cp_unprivileged) ? -ESRCH : -EPERM;
+
+	rcu_read_lock();
+	leader = READ_ONCE(task->group_leader);
 	/* one hold over the threads of the process, at most max_threads */
 	raw_spin_lock(&cp_lock);
-	p = cp_proc_lookup(task_tgid_nr(leader));
+	p = cp_proc_by_pid(task_tgid(leader));
 	if (p && (p->flags & COWPROBE_PROC_F_AUTO)) {
 		/* tracked by track_all: make it a watched root */
+		if (!c->admin && !cp_user_charge(c->uid)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "your limit of tracked processes is reached (module parameter max_user_procs)");
+			err = -ENOSPC;
+			goto out;
+		}
+		if (!c->admin) {
+			p->watcher = c->uid;
+			p->state |= CP_PROC_CHARGED;
+		}
 		p->flags &= ~(COWPROBE_PROC_F_AUTO | COWPROBE_PROC_F_FOLLOW);
 		if (flags & COWPROBE_WATCH_F_CHILDREN)
 			p->flags |= COWPROBE_PROC_F_FOLLOW;
+		p->root_rec = p;
+		old_root = p->root_pid;	/* put once cp_lock is let go */
+		p->root_pid = get_pid(p->pid);
 		p->root = p->tgid;
 		goto out;
 	}
@@ -491,22 +545,29 @@ int cp_watch(struct task_struct *task, u32 flags, struct netlink_ext_ack *extack
 		err = -EEXIST;
 		goto out;
 	}
-	rcu_read_lock();
-	ppid = task_tgid_nr(rcu_dereference(leader->real_parent));
-	p = cp_proc_new(leader, NULL, ppid,
-			flags & COWPROBE_WATCH_F_CHILDREN ?
+	if (!c->admin && !cp_user_charge(c->uid)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "your limit of tracked processes is reached (module parameter max_user_procs)");
+		err = -ENOSPC;
+		goto out;
+	}
+	p = cp_proc_new(leader, NULL, flags & COWPROBE_WATCH_F_CHILDREN ?
 			COWPROBE_PROC_F_FOLLOW : 0);
 	if (!p) {
-		rcu_read_unlock();
+		if (!c->admin)
+			cp_user_uncharge(c->uid);
 		NL_SET_ERR_MSG_MOD(extack,
 				   "process limit reached (module parameter max_procs)");
 		err = -ENOSPC;
 		goto out;
 	}
+	if (!c->admin) {
+		p->watcher = c->uid;
+		p->state |= CP_PROC_CHARGED;
+	}
 	for_each_thread(leader, t)
 		if (!(t->flags & PF_EXITING))
 			cp_thread_new(p, t);
-	rcu_read_unlock();
 	if (!p->live_threads) {
 		cp_proc_del(p);
 		NL_SET_ERR_MSG_MOD(extack,
@@ -515,32 +576,58 @@ int cp_watch(struct task_struct *task, u32 flags, struct netlink_ext_ack *extack
 	}
 out:
 	raw_spin_unlock(&cp_lock);
+	rcu_read_unlock();
+	put_pid(old_root);
 	return err;
 }
 
-int cp_unwatch(pid_t root, struct netlink_ext_ack *extack)
+/*
+ * Forgets the tree watched at root, CP_BATCH records per hold of cp_lock.
+ * The root is marked closing first, so the tree stops growing, and goes
+ * last: its members fold into it until then.
+ */
+int cp_unwatch(const struct cp_caller *c, pid_t nr, struct netlink_ext_ack *extack)
 {
-	struct hlist_node *tmp;
-	struct cp_proc *p;
-	unsigned int bkt;
-	int found = 0;
+	struct cp_proc *root, *p, *next;
+	pid_t tgid = 0;
+	u64 serial = 0;
+	int n, err;
 
-	/*
-	 * One hold for the whole tree, bounded by max_procs and max_threads:
-	 * the tree could grow behind a walk that let go of the lock.
-	 */
 	raw_spin_lock(&cp_lock);
-	hash_for_each_safe(cp_procs, bkt, tmp, p, node) {
-		if (p->root == root) {
-			cp_proc_del(p);
-			found++;
-		}
-	}
-	raw_spin_unlock(&cp_lock);
-	if (!found) {
+	root = cp_proc_find(c, nr, true);
+	if (!root || (root->state & CP_PROC_CLOSING)) {
+		raw_spin_unlock(&cp_lock);
 		NL_SET_ERR_MSG_MOD(extack, "no watched tree has this root pid");
 		return -ENOENT;
 	}
+	err = cp_may_change(c, root, extack);
+	if (err) {
+		raw_spin_unlock(&cp_lock);
+		return err;
+	}
+	root->state |= CP_PROC_CLOSING;
+	root->flags &= ~COWPROBE_PROC_F_FOLLOW;
+	raw_spin_unlock(&cp_lock);
+
+	do {
+		raw_spin_lock(&cp_lock);
+		p = cp_proc_from(tgid, serial);
+		for (n = 0; p && n < CP_BATCH; n++, p = next) {
+			next = cp_proc_next(p);
+			if (p->root_rec == root && p != root)
+				cp_proc_del(p);
+		}
+		if (p) {
+			tgid = p->tgid;
+			serial = p->serial;
+		}
+		raw_spin_unlock(&cp_lock);
+		cond_resched();
+	} while (p);
+
+	raw_spin_lock(&cp_lock);
+	cp_proc_del(root);
+	raw_spin_unlock(&cp_lock);
 	return 0;
 }
 
@@ -558,58 +645,71 @@ static void cp_proc_zero(struct cp_proc *p)
 	unsigned int i, n;
 
 	cp_counters_zero(&p->cnt);
+	cp_counters_zero(&p->folded);
 	/* pairs with the release in cp_region_add: entries below n are set */
 	n = smp_load_acquire(&p->nr_regions);
 	for (i = 0; i < n; i++)
 		cp_counters_zero(&p->regions[i].cnt);
-	list_for_each_entry_rcu(t, &p->threads, sibling)
+	list_for_each_entry(t, &p->threads, sibling)
 		cp_counters_zero(&t->cnt);
 }
 
-/*
- * Under RCU alone, so as not to hold cp_lock over every record: counters are
- * atomic, and a record or region added meanwhile starts at zero anyway.
- */
-int cp_reset(pid_t tgid, struct netlink_ext_ack *extack)
+/* One record, or (administrators only) every one, CP_BATCH per hold. */
+int cp_reset(const struct cp_caller *c, pid_t nr, struct netlink_ext_ack *extack)
 {
 	struct cp_proc *p;
-	unsigned int bkt;
-	int found = 0;
+	pid_t tgid = 0;
+	u64 serial = 0;
+	int n, err;
 
-	rcu_read_lock();
-	if (tgid) {
-		hash_for_each_possible_rcu(cp_procs, p, node, tgid) {
-			if (p->tgid == tgid) {
-				cp_proc_zero(p);
-				found++;
-			}
-		}
-	} else {
-		hash_for_each_rcu(cp_procs, bkt, p, node)
+	if (nr) {
+		raw_spin_lock(&cp_lock);
+		p = cp_proc_find(c, nr, false);
+		err = p ? cp_may_change(c, p, extack) : -ENOENT;
+		if (!err)
 			cp_proc_zero(p);
+		raw_spin_unlock(&cp_lock);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_MOD(extack, "process is not tracked");
+		return err;
 	}
-	rcu_read_unlock();
-	if (tgid && !found) {
-		NL_SET_ERR_MSG_MOD(extack, "process is not tracked");
-		return -ENOENT;
+	if (!c->admin) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "resetting every record needs CAP_NET_ADMIN: name a process");
+		return -EPERM;
 	}
+	do {
+		raw_spin_lock(&cp_lock);
+		p = cp_proc_from(tgid, serial);
+		for (n = 0; p && n < CP_BATCH; n++, p = cp_proc_next(p))
+			cp_proc_zero(p);
+		if (p) {
+			tgid = p->tgid;
+			serial = p->serial;
+		}
+		raw_spin_unlock(&cp_lock);
+		cond_resched();
+	} while (p);
 	return 0;
 }
 
-int cp_region_add(pid_t tgid, u64 start, u64 end, const char *name,
-		  struct netlink_ext_ack *extack)
+int cp_region_add(const struct cp_caller *c, pid_t nr, u64 start, u64 end,
+		  const char *name, struct netlink_ext_ack *extack)
 {
 	struct cp_region *r;
 	struct cp_proc *p;
 	int err = 0;
 
 	raw_spin_lock(&cp_lock);
-	p = cp_proc_lookup(tgid);
+	p = cp_proc_find(c, nr, false);
 	if (!p) {
 		NL_SET_ERR_MSG_MOD(extack, "process is not tracked");
 		err = -ENOENT;
 		goto out;
 	}
+	err = cp_may_change(c, p, extack);
+	if (err)
+		goto out;
 	if (p->nr_regions >= max_regions) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "region limit reached (module parameter max_regions)");
@@ -628,57 +728,26 @@ out:
 	return err;
 }
 
-struct cp_tracepoint {
-	const char *name;
-	void *probe;
-	struct tracepoint *tp;
-};
-
-static struct cp_tracepoint cp_tracepoints[] = {
-	{ .name = "sched_process_fork", .probe = cp_on_fork },
-	{ .name = "sched_process_exit", .probe = cp_on_exit },
-	{ .name = "sched_process_exec", .probe = cp_on_exec },
-};
-
-static void cp_tracepoint_find(struct tracepoint *tp, void *priv)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(cp_tracepoints); i++)
-		if (!strcmp(tp->name, cp_tracepoints[i].name))
-			cp_tracepoints[i].tp = tp;
-}
-
-/*
- * Detaches the first n probes and waits until none runs and no exit record
- * is in the making: the queue is empty afterwards, and stays so.
- */
-static void cp_tracepoints_unregister(int n)
-{
-	while (--n >= 0)
-		tracepoint_probe_unregister(cp_tracepoints[n].tp,
-					    cp_tracepoints[n].probe, NULL);
-	tracepoint_synchronize_unregister();
-	flush_work(&cp_exit_work);
-}
-
 /* Once nothing adds records any more: drops them all, returns their slots. */
-static void cp_forget_all(void)
+void cp_forget_all(void)
 {
-	struct hlist_node *tmp;
 	struct cp_proc *p;
-	unsigned int bkt;
 
-	raw_spin_lock(&cp_lock);
-	WARN_ON_ONCE(!list_empty(&cp_exit_queue));
-	hash_for_each_safe(cp_procs, bkt, tmp, p, node)
-		cp_proc_del(p);
-	raw_spin_unlock(&cp_lock);
+	do {
+		raw_spin_lock(&cp_lock);
+		for (p = cp_proc_from(0, 0); p; p = cp_proc_from(0, 0)) {
+			cp_proc_del(p);
+			if (need_resched())
+				break;
+		}
+		raw_spin_unlock(&cp_lock);
+		cond_resched();
+	} while (p);
 	/* the RCU callbacks of every record freed touch the pools */
 	rcu_barrier();
 }
 
-static int cp_pools_init(void)
+int cp_track_init(void)
 {
 	struct cp_proc *p;
 	int err;
@@ -707,53 +776,10 @@ err_nomem:
 	return err;
 }
 
-static void cp_pools_destroy(void)
-{
-	cp_pool_destroy(&cp_thread_pool);
-	cp_pool_destroy(&cp_proc_pool);
-}
-
-int cp_track_init(void)
-{
-	int i, err;
-
-	err = cp_pools_init();
-	if (err)
-		return err;
-
-	for_each_kernel_tracepoint(cp_tracepoint_find, NULL);
-	for (i = 0; i < ARRAY_SIZE(cp_tracepoints); i++) {
-		struct cp_tracepoint *c = &cp_tracepoints[i];
-
-		if (!c->tp) {
-			pr_err("tracepoint %s not found\n", c->name);
-			err = -ENOENT;
-			goto err_unregister;
-		}
-		err = tracepoint_probe_register(c->tp, c->probe, NULL);
-		if (err) {
-			pr_err("cannot attach to tracepoint %s: %d\n", c->name, err);
-			goto err_unregister;
-		}
-	}
-	return 0;
-
-err_unregister:
-	cp_tracepoints_unregister(i);
-	cp_forget_all();
-	cp_pools_destroy();
-	return err;
-}
-
-/* Stops tracking: no record is added, and no exit record made, after it. */
-void cp_track_stop(void)
-{
-	cp_tracepoints_unregister(ARRAY_SIZE(cp_tracepoints));
-}
-
-/* After cp_track_stop(), once the probes and netlink requests are gone. */
+/* After every tracepoint, probe and request is gone. */
 void cp_track_exit(void)
 {
 	cp_forget_all();
-	cp_pools_destroy();
+	cp_pool_destroy(&cp_thread_pool);
+	cp_pool_destroy(&cp_proc_pool);
 }

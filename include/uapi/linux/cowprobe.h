@@ -5,6 +5,26 @@
  * Family "cowprobe", version COWPROBE_GENL_VERSION. Both the kernel module and
  * the userspace tools compile against this header; it is the protocol manual.
  *
+ * Who may do what. An administrator is a caller with CAP_NET_ADMIN in the
+ * initial user namespace (what GENL_ADMIN_PERM checks: root of a user
+ * namespace is not one). Anyone else sees only the records of processes it
+ * could ptrace: the same real, effective and saved uid and gid as the caller,
+ * and dumpable, as the process was at its last fork, exec or exit (so exited
+ * processes are judged too). A record it may not see does not exist for it:
+ * dumps leave it out and requests naming it get ENOENT. WATCH, UNWATCH,
+ * RESET and REGION_ADD are for administrators, and, when the module is
+ * loaded with unprivileged=1 (lab mode), for users on processes they could
+ * ptrace: WATCH any such process, the others on trees they watched
+ * themselves, with at most max_user_procs records per user. CONFIG and the
+ * "exits" multicast group are for administrators only.
+ *
+ * Pids. Every pid in a request is read, and every pid in a reply written,
+ * in the caller's pid namespace; a thread id names its process. Records of
+ * processes that namespace cannot see are left out, and a parent or root it
+ * cannot see reads 0. Exit records carry initial-namespace pids. The family
+ * lives in the initial network namespace only: its records and limits are
+ * the machine's.
+ *
  * Commands and their attributes (all integers in host byte order):
  *
  *   COWPROBE_CMD_STATUS  (doit, any user)
@@ -35,7 +55,7 @@
  *                   COWPROBE_CLASS_A_HOW      string, how this kernel's probes
  *                                             see the class, or why they cannot
  *
- *   COWPROBE_CMD_WATCH   (doit, CAP_NET_ADMIN)
+ *   COWPROBE_CMD_WATCH   (doit, CAP_NET_ADMIN or lab mode)
  *     request:  COWPROBE_A_PID                u32, required, a process id
  *               COWPROBE_A_WATCH_FLAGS        u32, COWPROBE_WATCH_F_*
  *     reply:    none (ack)
@@ -43,18 +63,18 @@
  *     COWPROBE_WATCH_F_CHILDREN every process and thread it creates later is
  *     tracked as well, recursively, from fork until exit.
  *
- *   COWPROBE_CMD_UNWATCH (doit, CAP_NET_ADMIN)
+ *   COWPROBE_CMD_UNWATCH (doit, CAP_NET_ADMIN or lab mode)
  *     request:  COWPROBE_A_PID                u32, required, a watched root
  *     Stops tracking the tree started by COWPROBE_CMD_WATCH of that pid and
  *     forgets its records, exited processes included.
  *
- *   COWPROBE_CMD_GET     (doit and dumpit, any user)
+ *   COWPROBE_CMD_GET     (doit and dumpit, any user: what it may see)
  *     doit request:   COWPROBE_A_PID          u32, required
  *     dumpit request: COWPROBE_A_ROOT         u32, optional: only that tree
  *     reply, one message per process:
- *               COWPROBE_A_PID                u32, tgid in the initial pid ns
- *               COWPROBE_A_PPID               u32, parent tgid at fork
- *               COWPROBE_A_ROOT               u32, pid given to WATCH
+ *               COWPROBE_A_PID                u32, tgid
+ *               COWPROBE_A_PPID               u32, parent tgid at fork, or 0
+ *               COWPROBE_A_ROOT               u32, pid given to WATCH, or 0
  *               COWPROBE_A_COMM               string, command name
  *               COWPROBE_A_PROC_FLAGS         u32, COWPROBE_PROC_F_*
  *               COWPROBE_A_START_NS           u64, CLOCK_MONOTONIC at fork
@@ -71,15 +91,21 @@
  *                 COWPROBE_A_THREAD           nested:
  *                   COWPROBE_A_PID            u32, thread id
  *                   COWPROBE_A_COUNTERS       nested, as above
- *     A dump is consistent: if records were added or removed while it ran,
- *     the last message carries NLM_F_DUMP_INTR and the reader starts again.
+ *               COWPROBE_A_NR_FOLDED          u32, of a watched root: exited
+ *                                             members folded into it
+ *               COWPROBE_A_FOLDED             nested, their counters summed
+ *     A dump walks the records in pid order and resumes after the last one it
+ *     gave: a record present for the whole dump is given exactly once, one
+ *     made or removed meanwhile may or may not be; it is never interrupted.
+ *     When the record pool runs low, the oldest exited member of a watched
+ *     tree is folded into its root, so the tree's totals stay exact.
  *
- *   COWPROBE_CMD_RESET   (doit, CAP_NET_ADMIN)
+ *   COWPROBE_CMD_RESET   (doit, CAP_NET_ADMIN or lab mode)
  *     request:  COWPROBE_A_PID                u32, optional: one process;
- *                                             absent: every record
+ *                                             absent: every record (admins)
  *     Sets counters to zero, regions' included; tracking is unchanged.
  *
- *   COWPROBE_CMD_REGION_ADD (doit, CAP_NET_ADMIN)
+ *   COWPROBE_CMD_REGION_ADD (doit, CAP_NET_ADMIN or lab mode)
  *     request:  COWPROBE_A_PID                u32, required, a tracked process
  *               COWPROBE_A_REGION_START       u64, required, first address
  *               COWPROBE_A_REGION_END         u64, required, one past the last
@@ -95,7 +121,7 @@
  *     record is dropped once its exit record is sent. A later WATCH of such
  *     a process makes it a watched root, kept until UNWATCH.
  *
- *   COWPROBE_CMD_EXIT    (multicast on group COWPROBE_MCGRP_EXITS)
+ *   COWPROBE_CMD_EXIT    (multicast on group COWPROBE_MCGRP_EXITS, admins)
  *     Sent when the last thread of a tracked process exits: the attributes
  *     of a COWPROBE_CMD_GET reply (no COWPROBE_A_THREADS) and
  *     COWPROBE_A_SEQ (u64), which counts exit records from 1 in the order
@@ -104,7 +130,9 @@
  *     listener whose socket overflowed gets ENOBUFS.
  *
  * STATUS also carries COWPROBE_A_TRACK_ALL (u32), COWPROBE_A_EXITS_SENT and
- * COWPROBE_A_EXITS_DROPPED (u64), and COWPROBE_A_SEQ, the last one made.
+ * COWPROBE_A_EXITS_DROPPED (u64), COWPROBE_A_SEQ, the last one made,
+ * COWPROBE_A_UNPRIVILEGED (u32, lab mode), COWPROBE_A_LIMIT_USER_PROCS (u32)
+ * and COWPROBE_A_FOLDED_PROCS (u64, exited records folded into roots).
  *
  * Every rejected request carries an extended ack message saying why.
  */
@@ -166,6 +194,11 @@ enum cowprobe_attr {
 	COWPROBE_A_EXITS_DROPPED,
 	COWPROBE_A_CLASSES,
 	COWPROBE_A_CLASS,
+	COWPROBE_A_UNPRIVILEGED,
+	COWPROBE_A_LIMIT_USER_PROCS,
+	COWPROBE_A_FOLDED_PROCS,
+	COWPROBE_A_FOLDED,
+	COWPROBE_A_NR_FOLDED,
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1

@@ -37,4 +37,15 @@
 #define cp_genl_dump_attrs(cb) (genl_dumpit_info(cb)->info.attrs)
 #endif
 
+/*
+ * Who may join a multicast group: GENL_MCAST_CAP_NET_ADMIN where the kernel
+ * has it (6.7, and stable backports such as 6.1.0-57); before, only the
+ * stricter CAP_SYS_ADMIN bit.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define CP_MCGRP_ADMIN .flags = GENL_MCAST_CAP_NET_ADMIN
+#else
+#define CP_MCGRP_ADMIN .cap_sys_admin = 1
+#endif
+
 #endif /* _COWPROBE_COMPAT_NET_GENETLINK_H */
