@@ -29,6 +29,25 @@ TEST(Format, TotalsSumEveryProcess) {
   EXPECT_FALSE(sum.has(COWPROBE_C_OTHER));
 }
 
+// A root into which the module folded exited members: their counts are in
+// the totals, and the table says how many processes they were.
+TEST(Format, FoldedProcessesCountInTotalsAndTable) {
+  std::vector<ProcRecord> recs{proc(10, 1, 3, 4), proc(11, 2, 60, 0)};
+  recs[0].nr_folded = 5;
+  recs[0].folded.set(COWPROBE_C_COPIES, 100);
+  recs[0].folded.set(COWPROBE_C_WP_FAULTS, 100);
+  const Counters sum = totals(recs);
+  EXPECT_EQ(sum.copies, 163U);
+  EXPECT_EQ(sum.wp_faults, 167U);
+  const auto l = lines(format_proc_table(recs, false));
+  ASSERT_GE(l.size(), 6U);
+  EXPECT_EQ(l[2],
+            "        +5 exited  (folded)                100          -          -        100");
+  EXPECT_EQ(l[4],
+            "      7 processes  total                   163          4          0        167");
+  EXPECT_NE(l[5].find("(folded)"), std::string::npos) << l[5];
+}
+
 TEST(Format, TableRowsAndTotalsRow) {
   std::vector<ProcRecord> recs{proc(11, 2, 60, 0), proc(10, 1, 3, 4)};
   sort_by_start(recs);

@@ -70,6 +70,19 @@ TEST(ParseProc, RecordWithCountersAndThreads) {
   EXPECT_FALSE(rec->threads[1].counters.has(COWPROBE_C_REUSES));
 }
 
+TEST(ParseProc, FoldedMembersOfARoot) {
+  NlBytes m(kFamily, 0, 1, COWPROBE_CMD_GET);
+  m.u32(COWPROBE_A_PID, 7).u32(COWPROBE_A_NR_FOLDED, 40);
+  m.begin(COWPROBE_A_COUNTERS).u64(COWPROBE_C_COPIES, 2).end();
+  m.begin(COWPROBE_A_FOLDED).u64(COWPROBE_C_COPIES, 80).u64(COWPROBE_C_WP_FAULTS, 81).end();
+  auto rec = parse_proc(m.msg());
+  ASSERT_TRUE(rec) << rec.error().what();
+  EXPECT_EQ(rec->nr_folded, 40U);
+  EXPECT_EQ(rec->counters.copies, 2U);
+  EXPECT_EQ(rec->folded.copies, 80U);
+  EXPECT_EQ(rec->folded.wp_faults, 81U);
+}
+
 TEST(ParseProc, UnknownAttributesAreIgnored) {
   NlBytes m(kFamily, 0, 1, COWPROBE_CMD_GET);
   m.u32(COWPROBE_A_PID, 7).raw(kUnknownAttr, {1, 2, 3, 4, 5, 6, 7});
@@ -141,6 +154,9 @@ TEST(ParseStatus, StatusWithProbes) {
       .u64(COWPROBE_A_EXITS_SENT, 10)
       .u64(COWPROBE_A_EXITS_DROPPED, 2)
       .u64(COWPROBE_A_SEQ, 12)
+      .u32(COWPROBE_A_UNPRIVILEGED, 1)
+      .u32(COWPROBE_A_LIMIT_USER_PROCS, 256)
+      .u64(COWPROBE_A_FOLDED_PROCS, 9)
       .u32(kUnknownAttr, 0);
   m.begin(COWPROBE_A_PROBES);
   m.begin(COWPROBE_A_PROBE)
@@ -173,6 +189,9 @@ TEST(ParseStatus, StatusWithProbes) {
   EXPECT_EQ(st->exits_sent, 10U);
   EXPECT_EQ(st->exits_dropped, 2U);
   EXPECT_EQ(st->seq, 12U);
+  EXPECT_EQ(st->unprivileged, 1U);
+  EXPECT_EQ(st->limit_user_procs, 256U);
+  EXPECT_EQ(st->folded_procs, 9U);
   ASSERT_EQ(st->probes.size(), 2U);
   EXPECT_EQ(st->probes[0].name, "do_wp_page");
   EXPECT_EQ(st->probes[0].state, static_cast<std::uint32_t>(COWPROBE_PROBE_ACTIVE));

@@ -34,6 +34,7 @@ Counters totals(const std::vector<ProcRecord>& records) {
   Counters sum;
   for (const auto& rec : records) {
     sum += rec.counters;
+    sum += rec.folded;
   }
   return sum;
 }
@@ -43,6 +44,7 @@ std::string format_proc_table(const std::vector<ProcRecord>& records, bool threa
   fmt::format_to(std::back_inserter(out), "{:>8} {:>8}  {:<16} {:>10} {:>10} {:>10} {:>10}\n",
                  "PID", "PPID", "COMM", "COPIES", "REUSES", "ZERO-FILLS", "WP-FAULTS");
   bool partial = false;
+  std::uint64_t folded = 0;
   for (const auto& rec : records) {
     const bool rec_partial = (rec.flags & COWPROBE_PROC_F_PARTIAL) != 0;
     partial = partial || rec_partial;
@@ -53,12 +55,23 @@ std::string format_proc_table(const std::vector<ProcRecord>& records, bool threa
         append_row(out, "", fmt::format("  tid {}", t.tid), t.counters);
       }
     }
+    if (rec.nr_folded != 0) {
+      folded += rec.nr_folded;
+      append_row(out, fmt::format("+{} exited", rec.nr_folded), "(folded)", rec.folded);
+    }
   }
-  const std::string procs =
-      fmt::format("{} process{}", records.size(), records.size() == 1 ? "" : "es");
+  const std::uint64_t nr = records.size() + folded;
+  const std::string procs = fmt::format("{} process{}", nr, nr == 1 ? "" : "es");
   append_row(out, procs, "total", totals(records));
   if (partial) {
-    out += "* partial: a thread of this process was not tracked (max_threads reached)\n";
+    out +=
+        "* partial: a thread or child of this process was not tracked (a module limit was "
+        "reached: see cowprobe status)\n";
+  }
+  if (folded != 0) {
+    out +=
+        "(folded): exited processes whose records the module summed into their root to "
+        "make room; they are in the total\n";
   }
   return out;
 }
@@ -75,6 +88,10 @@ std::string format_status(const Status& s) {
                  s.refused_threads);
   fmt::format_to(it, "track_all: {}; exit records: {} sent, {} dropped (last seq {})\n",
                  s.track_all != 0 ? "on" : "off", s.exits_sent, s.exits_dropped, s.seq);
+  fmt::format_to(it, "folded:    {} exited records summed into their roots\n", s.folded_procs);
+  fmt::format_to(it, "lab mode:  {} ({} records per user)\n",
+                 s.unprivileged != 0 ? "on: users may watch their own processes" : "off",
+                 s.limit_user_procs);
   fmt::format_to(it, "\n{:<18} {:<34} {:<8} {:>10} {:>12}  {}\n", "ROLE", "SYMBOL", "STATE",
                  "NMISSED", "HITS", "ERROR");
   for (const auto& p : s.probes) {

@@ -15,7 +15,9 @@ Error explain(const Error& e, std::string_view what, std::optional<pid_t> pid) {
   if (e.code() == EPERM) {
     return Error::message(EPERM,
                           "permission denied: changing cowprobe's tracking needs root "
-                          "(CAP_NET_ADMIN)");
+                          "(CAP_NET_ADMIN); to let users watch their own processes, load "
+                          "the module in lab mode: modprobe cowprobe unprivileged=1 (or "
+                          "echo 1 > /sys/module/cowprobe/parameters/unprivileged)");
   }
   if (pid && (e.code() == ESRCH || e.code() == ENOENT)) {
     if (!e.detail().empty()) {

@@ -47,6 +47,10 @@ void to_json(nlohmann::json& j, const ProcRecord& p) {
   if (!p.regions.empty()) {
     j["regions"] = p.regions;
   }
+  if (p.nr_folded != 0) {
+    j["folded"] = nlohmann::json{{"processes", p.nr_folded}};
+    add_counters(j["folded"], p.folded);
+  }
   add_counters(j, p.counters);
 }
 
@@ -79,6 +83,9 @@ void to_json(nlohmann::json& j, const Status& s) {
       {"exits_sent", s.exits_sent},
       {"exits_dropped", s.exits_dropped},
       {"seq", s.seq},
+      {"unprivileged", s.unprivileged != 0},
+      {"limit_user_procs", s.limit_user_procs},
+      {"folded_procs", s.folded_procs},
       {"probes", s.probes},
       {"classes", s.classes},
   };

@@ -365,6 +365,10 @@ Result<ProcRecord> parse_proc(const nlmsghdr& nlh) {
         return parse_list(attr, "THREADS", COWPROBE_A_THREAD, rec.threads, parse_thread);
       case COWPROBE_A_REGIONS:
         return parse_list(attr, "REGIONS", COWPROBE_A_REGION, rec.regions, parse_region);
+      case COWPROBE_A_NR_FOLDED:
+        return get_u32(attr, "NR_FOLDED", rec.nr_folded);
+      case COWPROBE_A_FOLDED:
+        return parse_counters(attr, rec.folded);
       default:
         return {};
     }
@@ -408,6 +412,12 @@ Result<Status> parse_status(const nlmsghdr& nlh) {
         return get_u64(attr, "EXITS_DROPPED", st.exits_dropped);
       case COWPROBE_A_SEQ:
         return get_u64(attr, "SEQ", st.seq);
+      case COWPROBE_A_UNPRIVILEGED:
+        return get_u32(attr, "UNPRIVILEGED", st.unprivileged);
+      case COWPROBE_A_LIMIT_USER_PROCS:
+        return get_u32(attr, "LIMIT_USER_PROCS", st.limit_user_procs);
+      case COWPROBE_A_FOLDED_PROCS:
+        return get_u64(attr, "FOLDED_PROCS", st.folded_procs);
       case COWPROBE_A_PROBES:
         return parse_list(attr, "PROBES", COWPROBE_A_PROBE, st.probes, parse_probe);
       case COWPROBE_A_CLASSES:

@@ -74,6 +74,10 @@ struct ProcRecord {
   Counters counters;
   std::vector<ThreadRecord> threads;
   std::vector<RegionRecord> regions;
+  // Of a watched root: exited members of its tree whose records the module
+  // folded into it when its pool ran low (their counters summed here).
+  std::uint32_t nr_folded = 0;
+  Counters folded;
 
   [[nodiscard]] bool exited() const { return (flags & COWPROBE_PROC_F_EXITED) != 0; }
 };
@@ -127,6 +131,9 @@ struct Status {
   std::uint64_t exits_sent = 0;
   std::uint64_t exits_dropped = 0;
   std::uint64_t seq = 0;
+  std::uint32_t unprivileged = 0;  // lab mode: users may watch their own processes
+  std::uint32_t limit_user_procs = 0;
+  std::uint64_t folded_procs = 0;  // exited records folded into their roots
   std::vector<ProbeStatus> probes;
   std::vector<ClassStatus> classes;  // empty from a module without the self-check
 
