@@ -1,8 +1,12 @@
 // Runs inside a test VM with cowprobe.ko loaded (tools/vm/run): end-to-end
 // checks of the module, the library and the cowprobe CLI against a real kernel.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <algorithm>
 #include <cstdlib>
@@ -226,6 +230,73 @@ TEST(Errors, CliAsNonRootSaysSo) {
   EXPECT_NE(text.find("cowprobe: "), std::string::npos) << text;
   EXPECT_NE(text.find("root"), std::string::npos) << text;
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << "one line: " << text;
+}
+
+// With threads refused at max_threads, the process is not over when its last
+// tracked thread exits: an untracked one still runs. Its record must stay
+// live, and end (exit record included) with the last thread of all.
+TEST(Limits, ThreadCapProcessEndsWithItsLastThread) {
+  // this test's own module instance; the default one comes back at the end
+  ASSERT_EQ(std::system("rmmod cowprobe && insmod /lib/modules/cowprobe.ko max_threads=2"), 0);
+  struct Restore {
+    Restore() = default;
+    Restore(const Restore&) = delete;
+    Restore& operator=(const Restore&) = delete;
+    Restore(Restore&&) = delete;
+    Restore& operator=(Restore&&) = delete;
+    ~Restore() { std::system("rmmod cowprobe; insmod /lib/modules/cowprobe.ko"); }
+  } restore;
+  auto client = Client::open();
+  ASSERT_TRUE(client) << client.error().what();
+  int go[2];
+  int ready[2];
+  ASSERT_EQ(pipe(go), 0);
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    char c = 0;
+    if (read(go[0], &c, 1) != 1) {
+      _exit(2);
+    }
+    // main (tracked) + t1 (tracked: 2 of 2) + t2 (refused)
+    std::thread t1([] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); });
+    std::thread t2([fd = ready[1]] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      const char r = 1;
+      (void)!write(fd, &r, 1);  // the tracked threads are gone by now
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      _exit(0);
+    });
+    t1.join();
+    t2.detach();
+    // the leader goes first, t2 runs on: exit(2) of this thread alone, with
+    // no unwinding through the test framework (pthread_exit would)
+    syscall(SYS_exit, 0);
+  }
+  close(go[0]);
+  close(ready[1]);  // a child that dies makes the read below end
+  ASSERT_TRUE(client->watch(pid, false));
+  ASSERT_EQ(write(go[1], "g", 1), 1);
+  char r = 0;
+  ASSERT_EQ(read(ready[0], &r, 1), 1);
+  auto during = client->get(pid);
+  ASSERT_TRUE(during) << during.error().what();
+  EXPECT_FALSE(during->exited()) << "marked exited while an untracked thread runs";
+  EXPECT_NE(during->flags & COWPROBE_PROC_F_PARTIAL, 0U);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto after = client->get(pid);
+  ASSERT_TRUE(after) << after.error().what();
+  EXPECT_TRUE(after->exited());
+  EXPECT_GE(after->exit_ns - after->start_ns, 2'500'000'000ULL)
+      << "the process lived about 3 s: its end is its last thread's";
+  EXPECT_TRUE(client->unwatch(pid));
+  auto st = client->status();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->nr_threads, 0U);
+  EXPECT_EQ(st->nr_procs, 0U);
 }
 
 }  // namespace
