@@ -1,7 +1,9 @@
-"""Merges result directories: matrix.json, KTAP and logs per line, and the table."""
+"""Merges result directories: matrix.json, KTAP and logs per line, kcidb.json, index.html and the table."""
 import json
 import pathlib
 import shutil
+
+from . import kcidb
 
 
 def load(directories):
@@ -86,8 +88,9 @@ def run(directories, out, json_path):
             if (r["dir"] / src).exists() and (r["dir"] / src).resolve() != (out / dst).resolve():
                 shutil.copyfile(r["dir"] / src, out / dst)
     pathlib.Path(json_path).write_text(json.dumps(matrix_json(results), indent=2) + "\n")
+    (out / "kcidb.json").write_text(json.dumps(kcidb.report(results), indent=2) + "\n")
     table(results, out)
     bad = any(failed(r) for r in results.values())
     print("matrix: " + ("FAIL" if bad else "PASS") +
-          f" ({json_path}, {out}/LINE.tap)")
+          f" ({json_path}, {out}/kcidb.json, {out}/LINE.tap)")
     return 1 if bad else 0
