@@ -3,7 +3,7 @@ import json
 import pathlib
 import shutil
 
-from . import kcidb
+from . import kcidb, page
 
 
 def load(directories):
@@ -89,8 +89,9 @@ def run(directories, out, json_path):
                 shutil.copyfile(r["dir"] / src, out / dst)
     pathlib.Path(json_path).write_text(json.dumps(matrix_json(results), indent=2) + "\n")
     (out / "kcidb.json").write_text(json.dumps(kcidb.report(results), indent=2) + "\n")
+    (out / "index.html").write_text(page.render(results, scenario_names(results), out))
     table(results, out)
     bad = any(failed(r) for r in results.values())
     print("matrix: " + ("FAIL" if bad else "PASS") +
-          f" ({json_path}, {out}/kcidb.json, {out}/LINE.tap)")
+          f" ({json_path}, {out}/kcidb.json, {out}/index.html, {out}/LINE.tap)")
     return 1 if bad else 0
