@@ -11,8 +11,9 @@
 #                    loading and its headers in /lib/modules/`uname -r`/build)
 #   make matrix      every kernel line (5.10 6.1 6.12 6.12-rt 7.2, or
 #                    KERNELS="6.1 7.2"): build, boot, run the whole scenario
-#                    suite, table + build/matrix.json + KTAP; MATRIX_JOBS=2
-#                    boots two lines at once
+#                    suite, table + build/matrix.json + KTAP, and in
+#                    build/matrix kcidb.json (KCIDB) and index.html (the
+#                    page); MATRIX_JOBS=2 boots two lines at once
 #   make bench       fork+write overhead with and without the module, in a VM
 #   make style       checkpatch, clang-format, clang-tidy
 BUILD ?= build
