@@ -228,12 +228,14 @@ static int mutating(uint8_t cmd)
 /* the target pid of a request, 0 if none: for "others' processes" */
 static uint32_t target_pid(const struct cpnl_msg *m)
 {
+	size_t len = m->len < m->nlh->nlmsg_len ? m->len : m->nlh->nlmsg_len;
+	void *attrs = m->nlh + 1;
 	struct nlattr *a;
-	size_t len;
-	void *attrs = cpnl_attrs(m->nlh, &len);
 
-	if (m->len < NLMSG_HDRLEN + GENL_HDRLEN)
+	if (len < NLMSG_HDRLEN + GENL_HDRLEN)
 		return 0;
+	attrs = (char *)m->nlh + NLMSG_HDRLEN + GENL_HDRLEN;
+	len -= NLMSG_HDRLEN + GENL_HDRLEN;
 	cpnl_for_each_attr(a, attrs, len)
 	{
 		if (cpnl_type(a) == COWPROBE_A_PID && cpnl_len(a) == 4)
@@ -319,9 +321,7 @@ static void drain(struct cpnl *c, struct tally *t)
 
 static void flush(struct cpnl *c, struct tally *t)
 {
-	if (!sendlen)
-		return;
-	if (send(c->fd, sendbuf, sendlen, 0) >= 0)
+	if (sendlen && send(c->fd, sendbuf, sendlen, 0) >= 0)
 		t->batches++;
 	drain(c, t);
 	sendlen = 0;
@@ -679,7 +679,17 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
 			count = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--uid") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--offline")) {
+			/* generation only, no module: for debugging the fuzzer */
+			c.fd = -1;
+			c.family = 0x20;
+			troot = calloc(1, sizeof(*troot));
+			watched = calloc(1, MAX_PID);
+			rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+			fuzz(&c, troot, count);
+			report("offline", troot);
+			return 0;
+		} else if (!strcmp(argv[i], "--uid") && i + 1 < argc)
 			uid = (uid_t)strtoul(argv[++i], NULL, 0);
 		else
 			cpnl_die("usage: cp-fuzz [--seed S] [--count N] [--uid UID]");

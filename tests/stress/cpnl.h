@@ -119,9 +119,8 @@ static inline void cpnl_nest_end(struct cpnl_msg *m, struct nlattr *nest)
 /* Attribute iteration over [data, data + len). */
 #define cpnl_for_each_attr(a, data, len)                                                   \
 	for (a = (struct nlattr *)(data);                                                  \
-	     (size_t)((char *)(data) + (len) - (char *)a) >= NLA_HDRLEN &&                 \
-	     a->nla_len >= NLA_HDRLEN &&                                                   \
-	     (size_t)((char *)(data) + (len) - (char *)a) >= a->nla_len;                   \
+	     (char *)a + NLA_HDRLEN <= (char *)(data) + (len) &&                           \
+	     a->nla_len >= NLA_HDRLEN && (char *)a + a->nla_len <= (char *)(data) + (len); \
 	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
 
 static inline void *cpnl_data(const struct nlattr *a)

@@ -52,14 +52,17 @@ say "max_threads=16: refused_threads $rt0 -> $rt1"
 [ "$((rt1 - rt0))" -ge 15 ] || bad "max_threads: refused_threads rose by $((rt1 - rt0)), want >= 15"
 grep -q '^while running: records=1 partial=1' "$t/threads.out" || bad "max_threads: the process not marked partial"
 
-# maxactive=1: writers at once; a missed fault must show in nmissed
+# maxactive=1: writers at once. A fault the kretprobe had no instance for is
+# not counted; each must show in nmissed.
 m0=$(val nmissed)
 cp-writers --procs 4 --threads 4 --pages 32 >"$t/writers.out"
 wrc=$?
 m1=$(val nmissed)
-sed 's/^/limits: maxactive=1: /' "$t/writers.out"
-say "maxactive=1: nmissed $m0 -> $m1, writers exit $wrc (counts exact only when nothing was missed)"
-if [ "$m1" = "$m0" ] && [ "$wrc" != 0 ]; then bad "maxactive=1: counts wrong though nothing was missed"; fi
+got=$(sed -n 's/.* region copies \([0-9]*\) (want \([0-9]*\)).*/\1 \2/p' "$t/writers.out")
+short=$(echo "$got" | awk '{ print $2 - $1 }')
+say "maxactive=1: 8 writers: region copies ${got% *} of ${got#* }, nmissed $m0 -> $m1 (+$((m1 - m0))), cp-writers exit $wrc"
+[ -n "$got" ] || bad "maxactive=1: cp-writers printed no figures: $(cat "$t/writers.out")"
+[ "${short:-0}" -le $((m1 - m0)) ] || bad "maxactive=1: $short copies lost but nmissed rose by only $((m1 - m0))"
 
 sleep 1
 left=$(cp-ctl status)
