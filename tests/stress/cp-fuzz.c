@@ -75,6 +75,8 @@ struct tally {
 	uint64_t mutating_ok_others; /* of those, on a process not the sender's */
 	uint64_t dumps_abandoned, enobufs;
 	uint64_t by_errno[160];
+	/* errors of requests that reached the family's ops (policy, handler) */
+	uint64_t reach_errors, reach_with_extack, eperm, eperm_with_extack;
 	/* errors without an extack message: [cmd][errno] */
 	uint32_t no_extack[CMD_SLOTS][160];
 	uint64_t ok_by_cmd[CMD_SLOTS];
@@ -249,6 +251,7 @@ struct sent {
 	uint8_t cmd;
 	uint8_t mut;
 	uint8_t own; /* targets the sender's own process (or none) */
+	uint8_t reach; /* well-formed enough to reach one of cowprobe's ops */
 };
 
 #define BATCH 8
@@ -290,8 +293,17 @@ static void record_reply(struct tally *t, const struct nlmsghdr *nlh)
 	t->by_errno[-err]++;
 	if (msg[0])
 		t->with_extack++;
-	else if (i < nbatch)
-		t->no_extack[batch[i].cmd][-err]++;
+	if (err == -EPERM) {
+		t->eperm++;
+		t->eperm_with_extack += !!msg[0];
+	}
+	if (i < nbatch && batch[i].reach) {
+		t->reach_errors++;
+		if (msg[0])
+			t->reach_with_extack++;
+		else
+			t->no_extack[batch[i].cmd][-err]++;
+	}
 }
 
 /* reads whatever is queued; continues running dumps as the kernel refills */
@@ -402,9 +414,18 @@ static void one_message(struct cpnl *c, struct tally *t)
 	}
 	if (nbatch == BATCH)
 		flush(c, t);
+	/* the command as sent: a flipped byte may have changed it */
+	if (m.len >= NLMSG_HDRLEN + GENL_HDRLEN && m.nlh->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN)
+		cmd = ((struct genlmsghdr *)(m.buf + NLMSG_HDRLEN))->cmd;
+	else
+		cmd = 0;
 	batch[nbatch].seq = c->seq;
 	batch[nbatch].cmd = cmd;
 	batch[nbatch].mut = mutating(cmd) && type == c->family;
+	batch[nbatch].reach = type == c->family && !truncate && cmd >= COWPROBE_CMD_STATUS &&
+			      cmd <= COWPROBE_CMD_CONFIG && m.nlh->nlmsg_len == m.len &&
+			      m.len >= NLMSG_HDRLEN + GENL_HDRLEN &&
+			      (!(flags & NLM_F_DUMP) || cmd == COWPROBE_CMD_GET);
 	batch[nbatch].own = target_pid(&m) == (uint32_t)self_pid;
 	if (cmd == COWPROBE_CMD_CONFIG || (cmd == COWPROBE_CMD_RESET && !target_pid(&m)))
 		batch[nbatch].own = 0; /* global: never the sender's own */
@@ -465,7 +486,11 @@ static void report(const char *who, const struct tally *t)
 	for (cmd = 0; cmd < CMD_SLOTS; cmd++)
 		if (t->ok_by_cmd[cmd])
 			printf(" %u=%llu", cmd, (unsigned long long)t->ok_by_cmd[cmd]);
-	printf("\nfuzz: %s: errors without an extack message (command/errno=count):", who);
+	printf("\nfuzz: %s: errors of well-formed requests to cowprobe's ops: %llu (%llu with extack); "
+	       "EPERM %llu (%llu with extack)",
+	       who, (unsigned long long)t->reach_errors, (unsigned long long)t->reach_with_extack,
+	       (unsigned long long)t->eperm, (unsigned long long)t->eperm_with_extack);
+	printf("\nfuzz: %s: of those, without an extack message (command/errno=count):", who);
 	for (cmd = 0; cmd < CMD_SLOTS; cmd++)
 		for (e = 0; e < 160; e++)
 			if (t->no_extack[cmd][e] && shown++ < 40)
@@ -725,6 +750,11 @@ int main(int argc, char **argv)
 	report("root", troot);
 	check(!troot->bad_errno, "root: every error reply has a negative errno", "%llu bad",
 	      (unsigned long long)troot->bad_errno);
+	check(troot->reach_with_extack == troot->reach_errors,
+	      "[rule:extack] root: every refused request that reached cowprobe's ops says why",
+	      "%llu of %llu errors with an extack message",
+	      (unsigned long long)troot->reach_with_extack,
+	      (unsigned long long)troot->reach_errors);
 	cpnl_config_track_all(&c, base.track_all);
 	printf("fuzz: %u trees unwatched after the root phase\n", sweep(&c, (uint32_t)victim));
 	/* the victim afresh (the root phase may have reset or unwatched it) */
@@ -761,6 +791,13 @@ int main(int argc, char **argv)
 	report("unprivileged", tuser);
 	check(!tuser->bad_errno, "unprivileged: every error reply has a negative errno",
 	      "%llu bad", (unsigned long long)tuser->bad_errno);
+	check(tuser->reach_with_extack == tuser->reach_errors,
+	      "[rule:extack] unprivileged: every refused request that reached cowprobe's ops "
+	      "says why (EPERM included)",
+	      "%llu of %llu errors with an extack message (EPERM: %llu of %llu)",
+	      (unsigned long long)tuser->reach_with_extack,
+	      (unsigned long long)tuser->reach_errors,
+	      (unsigned long long)tuser->eperm_with_extack, (unsigned long long)tuser->eperm);
 	check(tuser->mutating_ok == 0, "unprivileged: no mutating request succeeded",
 	      "%llu successes (%llu on others' processes)",
 	      (unsigned long long)tuser->mutating_ok,
