@@ -622,6 +622,32 @@ static const char *ename(int err)
 	return err ? (strerrorname_np(-err) ?: "?") : "success";
 }
 
+/* bad requests as root: each must be refused with an errno and a message */
+static void root_checks(struct cpnl *c)
+{
+	struct cpnl_msg m;
+	int err;
+
+	cpnl_msg_init(&m, c->family, 0, COWPROBE_CMD_CONFIG, COWPROBE_GENL_VERSION);
+	err = cpnl_call(c, &m, NULL, NULL);
+	check(err < 0 && c->extack[0],
+	      "[rule:no-silent-success] CONFIG without an attribute is refused with a message",
+	      "%s (extack \"%s\")", ename(err), c->extack);
+	err = cpnl_unwatch(c, 1);
+	check(err < 0 && c->extack[0], "UNWATCH of a pid that is no watched root",
+	      "%s (extack \"%s\")", ename(err), c->extack);
+	err = cpnl_region_add(c, 1, 0x10000, 0x20000, "x");
+	check(err < 0 && c->extack[0], "REGION_ADD on an untracked process", "%s (extack \"%s\")",
+	      ename(err), c->extack);
+	err = cpnl_simple(c, COWPROBE_CMD_GET, 1, NULL, NULL);
+	check(err < 0 && c->extack[0], "GET of an untracked process", "%s (extack \"%s\")",
+	      ename(err), c->extack);
+	err = cpnl_watch(c, 2, 0);
+	printf("fuzz: WATCH of kthreadd (pid 2): %s (extack \"%s\")\n", ename(err), c->extack);
+	if (!err)
+		cpnl_unwatch(c, 2);
+}
+
 /* the explicit permission checks, in the unprivileged child */
 static void perm_checks(uint32_t victim)
 {
@@ -745,6 +771,7 @@ int main(int argc, char **argv)
 		cpnl_die("WATCH victim: %s (%s)", strerror(-err), c.extack);
 	victim_round('c');
 
+	root_checks(&c);
 	/* root phase: anything goes, the victim may be reset or unwatched */
 	fuzz(&c, troot, count / 2);
 	report("root", troot);
