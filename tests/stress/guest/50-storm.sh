@@ -43,6 +43,7 @@ while [ $i -le "$cycles" ]; do
 	insmod /lib/modules/cowprobe.ko $args || { say "FAIL: insmod $args in cycle $i"; fail=1; break; }
 	sleep 0.1
 	done_cycles=$i
+	[ $((i % 10)) = 0 ] && say "cycle $i, $(($(date +%s) - start))s"
 	i=$((i + 1))
 done
 took=$(($(date +%s) - start))
