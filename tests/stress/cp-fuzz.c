@@ -853,14 +853,15 @@ int main(int argc, char **argv)
 	cpnl_config_track_all(&c, base.track_all);
 	unwatched = sweep(&c, (uint32_t)victim);
 	err = cpnl_status(&c, &after);
-	for (i = 0; !err && i < 50 && (after.nr_procs != base.nr_procs ||
-				       after.nr_threads != base.nr_threads); i++) {
+	for (i = 0; !err && i < 50 && (after.nr_procs > base.nr_procs ||
+				       after.nr_threads > base.nr_threads); i++) {
 		usleep(100000);
 		err = cpnl_status(&c, &after);
 	}
 	check(!err, "STATUS answers after the fuzz", "%s", ename(err));
 	printf("fuzz: %u trees unwatched after the fuzz\n", unwatched);
-	check(!err && after.nr_procs == base.nr_procs && after.nr_threads == base.nr_threads,
+	/* fewer is no leak: a record held before (a tracked kernel thread) may go */
+	check(!err && after.nr_procs <= base.nr_procs && after.nr_threads <= base.nr_threads,
 	      "records back to the baseline", "nr_procs %u -> %u, nr_threads %u -> %u",
 	      base.nr_procs, after.nr_procs, base.nr_threads, after.nr_threads);
 	printf("fuzz: %llu messages, %llu errors (%llu with extack), %llu successes on mutating "

@@ -52,7 +52,13 @@ case "$tot" in *fail:0\ *) ;; *) bad "cow under track_all: $tot" ;; esac
 [ "$m1" = "$m0" ] || bad "cow under track_all: nmissed rose"
 sleep 1
 st=$(cp-ctl status)
-case "$st" in nr_procs=0\ nr_threads=0\ *) ;; *) bad "records left: $st" ;; esac
+case "$st" in
+nr_procs=0\ nr_threads=0\ *) ;;
+*)
+	bad "[rule:track-all-left] records left after track_all went off and cow ended: $st"
+	cowprobe stats 2>&1 | head -n 20
+	;;
+esac
 echo 0 >/proc/sys/vm/nr_hugepages
 [ "$fail" = 0 ] && say PASS || say FAIL
 exit "$fail"
