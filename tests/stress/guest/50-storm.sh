@@ -18,7 +18,7 @@ say() { echo "storm: $*"; }
 bg="$!"
 # a watched tree forking: restarted after each unload
 (while :; do
-	if cowprobe stat -- sh -c 'i=0; while [ $i -lt 100 ]; do (:) & wait; i=$((i + 1)); done' \
+	if cowprobe stat -- sh -c 'i=0; while [ $i -lt 20 ]; do (:) & wait; i=$((i + 1)); done' \
 		>/dev/null 2>&1; then echo ok; else echo failed; fi
 done) >>"$t/stat.log" 2>/dev/null &
 bg="$bg $!"
