@@ -1,0 +1,64 @@
+#!/bin/sh
+# The kernel's own mm selftests as a workload nobody here wrote: `cow` and
+# `ksm_functional_tests` from linux-source-6.12, under `cowprobe stat` with
+# huge pages reserved, then `cow` again with track_all on. Reported: their
+# case counts, cowprobe's processes and copies, nmissed. Failed: a selftest
+# that fails (not skips) a case, a run cowprobe could not watch, nmissed
+# rising, records left behind.
+set -u
+fail=0
+t=/tmp/60-mm
+mkdir -p "$t"
+say() { echo "mm: $*"; }
+bad() { say "FAIL: $*"; fail=1; }
+nmissed() { cp-ctl status | tr ' ' '\n' | sed -n 's/^nmissed=//p'; }
+# the kselftest totals line: "# Totals: pass:N fail:N xfail:N xpass:N skip:N error:N"
+totals() { grep -a '^# Totals:' "$1" | tail -n 1 | sed 's/^# Totals: //'; }
+
+command -v cow >/dev/null || { say "FAIL: the cow selftest is not in the guest (tests/stress/build-mm-selftests)"; exit 1; }
+echo "${MM_HUGEPAGES:-128}" >/proc/sys/vm/nr_hugepages
+say "huge pages: $(cat /proc/sys/vm/nr_hugepages) of $(($(grep Hugepagesize /proc/meminfo | awk '{print $2}') / 1024)) MiB; THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo none)"
+
+for test in cow ksm_functional_tests; do
+	m0=$(nmissed)
+	start=$(date +%s)
+	cowprobe stat --json -o "$t/$test.json" -- "$test" >"$t/$test.out" 2>&1
+	rc=$?
+	m1=$(nmissed)
+	tot=$(totals "$t/$test.out")
+	procs=$(grep -c '"comm":' "$t/$test.json" 2>/dev/null)
+	copies=$(sed -n '/^  "totals": {/,/^  }/s/^ *"copies": \([0-9]*\).*/\1/p' "$t/$test.json" 2>/dev/null)
+	say "$test under cowprobe stat: exit $rc in $(($(date +%s) - start))s; $tot; $procs processes, $copies copies; nmissed $m0 -> $m1"
+	case "$tot" in
+	"") bad "$test printed no totals"; tail -n 20 "$t/$test.out" ;;
+	*fail:0\ *) ;;
+	*) bad "$test failed cases:"; grep -a '^not ok' "$t/$test.out" | grep -v '# SKIP' | head -n 20 ;;
+	esac
+	[ "$m1" = "$m0" ] || bad "$test: nmissed rose"
+	[ -s "$t/$test.json" ] || bad "$test: cowprobe stat wrote no report"
+done
+
+# cow again, every process tracked by track_all
+echo 1 >/sys/module/cowprobe/parameters/track_all
+m0=$(nmissed)
+start=$(date +%s)
+cow >"$t/cow-all.out" 2>&1
+rc=$?
+m1=$(nmissed)
+echo 0 >/sys/module/cowprobe/parameters/track_all
+tot=$(totals "$t/cow-all.out")
+say "cow under track_all: exit $rc in $(($(date +%s) - start))s; $tot; $(cp-ctl status); nmissed $m0 -> $m1"
+case "$tot" in *fail:0\ *) ;; *) bad "cow under track_all: $tot" ;; esac
+[ "$m1" = "$m0" ] || bad "cow under track_all: nmissed rose"
+sleep 1
+st=$(cp-ctl status)
+case "$st" in
+nr_procs=0\ nr_threads=0\ *) ;;
+*)
+	bad "[rule:track-all-left] records left after track_all went off and cow ended: $st"
+	cowprobe stats 2>&1 | head -n 20
+	;;
+esac
+echo 0 >/proc/sys/vm/nr_hugepages
+[ "$fail" = 0 ] && say PASS || say FAIL
+exit "$fail"
