@@ -119,7 +119,7 @@ static inline bool cp_wp_reused(vm_fault_t ret)
  * its mm up to 7.1, then of its exec state (task->exec_state, under RCU).
  * mm is task's, held stable by the caller, and unused where exec state is.
  */
-#if __has_include(<linux/sched/exec_state.h>)
+#if __has_include("linux/sched/exec_state.h")
 #include <linux/sched/exec_state.h>
 
 static inline bool cp_dumpable(struct task_struct *task, struct mm_struct *mm)

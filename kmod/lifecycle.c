@@ -53,7 +53,9 @@ static void cp_newtask(struct task_struct *task, bool thread)
 	struct cp_proc *p;
 
 	if (!cp_tracked(current)) {
-		if (READ_ONCE(cp_track_all) && !thread)
+		/* kernel threads take no copy-on-write faults, and never exit */
+		if (READ_ONCE(cp_track_all) && !thread &&
+		    !(task->flags & PF_KTHREAD))
 			cp_track_new(task);
 		return;
 	}

@@ -733,7 +733,6 @@ static const struct genl_ops cp_ops[] = {
 		.doit = cp_nl_config,
 		.policy = cp_config_policy,
 		.maxattr = COWPROBE_A_MAX,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = COWPROBE_CMD_REGION_ADD,

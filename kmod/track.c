@@ -510,6 +510,11 @@ int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,
 	struct cp_proc *p;
 	int err = 0;
 
+	if (task->flags & PF_KTHREAD) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "a kernel thread takes no copy-on-write faults");
+		return -EINVAL;
+	}
 	/* a process the caller may not ptrace looks like no process at all */
 	if (!cp_may_watch(c, task, extack))
 		return READ_ONCE(cp_unprivileged) ? -ESRCH : -EPERM;
