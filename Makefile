@@ -80,8 +80,7 @@ deb: setup
 	tools/deb/build $(BUILD)/deb
 
 lab: deb
-	tools/lab/build --kernel $(KERNEL) --debs $(BUILD)/deb
-	tools/lab/run --kernel $(KERNEL)
+	tools/lab/run --kernel $(KERNEL) --debs $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD)
