@@ -16,6 +16,10 @@
 #                    page); MATRIX_JOBS=2 boots two lines at once
 #   make bench       fork+write overhead with and without the module, in a VM
 #   make style       checkpatch, clang-format, clang-tidy
+#   make deb         Debian packages cowprobe and cowprobe-dkms (build/deb),
+#                    lintian on both
+#   make lab         the lab VM (Debian 12, systemd, the packages): build it
+#                    (cached) and boot it to a login on this terminal
 BUILD ?= build
 KERNEL ?= 6.12
 KERNELS ?= 6.1 6.12
@@ -73,7 +77,13 @@ bench: setup userspace
 style: userspace
 	tools/style/check $(HOST)
 
+deb: setup
+	tools/deb/build $(BUILD)/deb
+
+lab: deb
+	tools/lab/run --kernel $(KERNEL) --debs $(BUILD)/deb
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all setup userspace module demo host-demo test matrix bench style clean
+.PHONY: all setup userspace module demo host-demo test matrix bench style deb lab clean

@@ -4,6 +4,7 @@
 
 #include "app.hpp"
 #include "cli_parse.hpp"
+#include "version.hpp"
 
 namespace cowprobe::cli {
 namespace {
@@ -39,6 +40,41 @@ TEST(Cli, NoSubcommandIsAUsageError) {
   auto p = parse({});
   ASSERT_TRUE(p.exit);
   EXPECT_EQ(*p.exit, kExitUsage);
+}
+
+TEST(Cli, UnknownSubcommandIsNamed) {
+  auto p = parse({"bogus"});
+  ASSERT_TRUE(p.exit);
+  EXPECT_EQ(*p.exit, kExitUsage);
+  EXPECT_NE(p.err.find("unknown subcommand 'bogus'"), std::string::npos) << p.err;
+  EXPECT_NE(p.err.find("stat"), std::string::npos) << p.err;  // the known ones follow
+  EXPECT_EQ(p.err.find("A subcommand is required"), std::string::npos) << p.err;
+}
+
+TEST(Cli, UnknownWordAfterASubcommandIsAnExtra) {
+  auto p = parse({"status", "bogus"});
+  ASSERT_TRUE(p.exit);
+  EXPECT_EQ(*p.exit, kExitUsage);
+  EXPECT_NE(p.err.find("bogus"), std::string::npos) << p.err;
+  EXPECT_EQ(p.err.find("unknown subcommand"), std::string::npos) << p.err;
+}
+
+TEST(Cli, VersionPrintsThePackageVersion) {
+  auto p = parse({"--version"});
+  ASSERT_TRUE(p.exit);
+  EXPECT_EQ(*p.exit, 0);
+  const std::string first = "cowprobe " + std::string(package_version()) + "\n";
+  EXPECT_EQ(p.out.rfind(first, 0), 0U) << p.out;
+  // No module here (or one not readable): the second line says so, never blank.
+  EXPECT_NE(p.out.find("\nmodule: "), std::string::npos) << p.out;
+}
+
+TEST(Version, TextWithAndWithoutModule) {
+  EXPECT_EQ(version_text("cowprobed", std::string("0.1-g123 (genl 1)"), "unused"),
+            "cowprobed " + std::string(package_version()) + "\nmodule: cowprobe 0.1-g123 (genl 1)");
+  EXPECT_EQ(version_text("cowprobe", std::nullopt, "not loaded"),
+            "cowprobe " + std::string(package_version()) + "\nmodule: not loaded");
+  EXPECT_FALSE(package_version().empty());
 }
 
 TEST(Cli, NonNumericPidIsRejected) {

@@ -16,6 +16,7 @@
 #include "daemon_protocol.hpp"
 #include "server.hpp"
 #include "temp_dir.hpp"
+#include "version.hpp"
 
 namespace cowprobe::daemon {
 namespace {
@@ -161,6 +162,20 @@ TEST(DaemonOptions, Defaults) {
   EXPECT_TRUE(opts.track_all);
   EXPECT_EQ(opts.rotate_size, 1024U * 1024U);
   EXPECT_EQ(opts.index_size, 5U);
+}
+
+TEST(DaemonOptions, Version) {
+  DaemonOptions opts;
+  auto app = make_app(opts);
+  std::vector<std::string> args{"--version"};
+  try {
+    app->parse(args);
+    FAIL() << "--version did not stop parsing";
+  } catch (const CLI::CallForVersion& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cowprobed " + std::string(package_version()), 0), 0U)
+        << e.what();
+    EXPECT_EQ(e.get_exit_code(), 0);
+  }
 }
 
 TEST(DaemonOptions, Group) {

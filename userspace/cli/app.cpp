@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "version.hpp"
 
 namespace cowprobe::cli {
 
@@ -11,7 +12,11 @@ std::unique_ptr<CLI::App> make_app(Options& opts) {
   auto app = std::make_unique<CLI::App>(
       "cowprobe: count copy-on-write faults per process with the cowprobe kernel module",
       "cowprobe");
-  app->require_subcommand(1);
+  // At most one; none is reported by parse_args, and an unknown word as
+  // one (CLI11 would say only that a subcommand is required).
+  app->require_subcommand(0, 1);
+  app->set_version_flag("--version", [] { return version_text("cowprobe"); },
+                        "Print cowprobe's version and the loaded module's, then exit");
   app->failure_message([](const CLI::App* /*app*/, const CLI::Error& e) {
     return "cowprobe: " + std::string(e.what()) + "\nRun with --help for more information.\n";
   });
@@ -40,10 +45,30 @@ std::unique_ptr<CLI::App> make_app(Options& opts) {
 
 std::optional<int> parse_args(CLI::App& app, Options& opts, std::vector<std::string> args,
                               std::ostream& out, std::ostream& err) {
-  // CLI11 parses a reversed vector.
+  // The word a user meant as a subcommand, to name it when it is unknown.
+  const auto word = std::find_if(args.begin(), args.end(),
+                                 [](const std::string& a) { return !a.starts_with("-"); });
+  const std::string first_word = word == args.end() ? std::string() : *word;
+  // CLI11 parses a reversed vector (and consumes it).
   std::reverse(args.begin(), args.end());
   try {
     app.parse(args);
+  } catch (const CLI::ExtrasError& e) {
+    const CLI::App& capp = app;
+    const auto subs = capp.get_subcommands([](const CLI::App*) { return true; });
+    const bool known = std::any_of(subs.begin(), subs.end(), [&](const CLI::App* sub) {
+      return sub->get_name() == first_word;
+    });
+    if (!first_word.empty() && !known) {
+      err << "cowprobe: unknown subcommand '" << first_word << "' (known:";
+      for (const CLI::App* sub : subs) {
+        err << ' ' << sub->get_name();
+      }
+      err << ")\nRun with --help for more information.\n";
+      return kExitUsage;
+    }
+    app.exit(e, out, err);
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e, out, err);
     return code == 0 ? 0 : kExitUsage;

@@ -1,0 +1,1 @@
+int f1(int x) { return x * 1 + 1; }

@@ -1,0 +1,1 @@
+int f2(int x) { return x * 2 + 1; }

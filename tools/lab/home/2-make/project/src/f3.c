@@ -1,0 +1,1 @@
+int f3(int x) { return x * 3 + 1; }

@@ -1,0 +1,1 @@
+int f4(int x) { return x * 4 + 1; }

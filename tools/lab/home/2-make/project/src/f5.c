@@ -1,0 +1,1 @@
+int f5(int x) { return x * 5 + 1; }

@@ -1,0 +1,1 @@
+int f6(int x) { return x * 6 + 1; }

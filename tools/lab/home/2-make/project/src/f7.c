@@ -1,0 +1,1 @@
+int f7(int x) { return x * 7 + 1; }
