@@ -4,12 +4,13 @@
 #   make             build the userspace tools (build/host)
 #   make demo        set up, build, boot Debian 6.12 in QEMU and explain the
 #                    seed programs' copy-on-write faults with kernel counts
-#   make test        set up, build, run every test: unit, style, VM (6.1, 6.12)
+#   make test        set up, build, run every test: unit, style, VM (6.1, 6.12,
+#                    debug: 6.12 built with KASAN, lockdep, kmemleak, UBSAN)
 #   make module      build cowprobe.ko for KERNEL (a line: 6.1, 6.12) or, with
 #                    KDIR=..., for any kernel build tree
 #   make host-demo   the demo on this machine's own kernel (needs module
 #                    loading and its headers in /lib/modules/`uname -r`/build)
-#   make matrix      every kernel line (5.10 6.1 6.12 6.12-rt 7.2, or
+#   make matrix      every kernel line (5.10 6.1 6.12 6.12-rt 7.2 debug, or
 #                    KERNELS="6.1 7.2"): build, boot, run the whole scenario
 #                    suite, table + build/matrix.json + KTAP, and in
 #                    build/matrix kcidb.json (KCIDB) and index.html (the
@@ -22,7 +23,7 @@
 #                    (cached) and boot it to a login on this terminal
 BUILD ?= build
 KERNEL ?= 6.12
-KERNELS ?= 6.1 6.12
+KERNELS ?= 6.1 6.12 debug
 JOBS ?= $(shell nproc)
 HOST := $(BUILD)/host
 
@@ -64,7 +65,7 @@ test: setup userspace
 ifeq ($(origin KERNELS),command line)
 MATRIX_KERNELS ?= $(KERNELS)
 endif
-MATRIX_KERNELS ?= 5.10 6.1 6.12 6.12-rt 7.2
+MATRIX_KERNELS ?= 5.10 6.1 6.12 6.12-rt 7.2 debug
 MATRIX_REPEAT ?= 10
 MATRIX_JOBS ?= 1
 matrix: setup userspace
