@@ -58,7 +58,7 @@ host-demo: userspace
 
 test: setup userspace
 	cmake -S . -B $(HOST) -DCOWPROBE_VM_KERNELS="$(KERNELS)" >/dev/null
-	ctest --test-dir $(HOST) --output-on-failure --timeout 1800
+	ctest --test-dir $(HOST) --output-on-failure --timeout 1800 -j 2
 
 # KERNELS given on the command line picks the matrix's lines too; its
 # default (the lines of make test) does not.
