@@ -15,8 +15,9 @@ std::unique_ptr<CLI::App> make_app(Options& opts) {
   // At most one; none is reported by parse_args, and an unknown word as
   // one (CLI11 would say only that a subcommand is required).
   app->require_subcommand(0, 1);
-  app->set_version_flag("--version", [] { return version_text("cowprobe"); },
-                        "Print cowprobe's version and the loaded module's, then exit");
+  app->set_version_flag(
+      "--version", [] { return version_text("cowprobe"); },
+      "Print cowprobe's version and the loaded module's, then exit");
   app->failure_message([](const CLI::App* /*app*/, const CLI::Error& e) {
     return "cowprobe: " + std::string(e.what()) + "\nRun with --help for more information.\n";
   });

@@ -23,8 +23,9 @@ std::unique_ptr<CLI::App> make_app(DaemonOptions& opts) {
   app->failure_message([](const CLI::App* /*app*/, const CLI::Error& e) {
     return "cowprobed: " + std::string(e.what()) + "\nRun with --help for more information.\n";
   });
-  app->set_version_flag("--version", [] { return version_text("cowprobed"); },
-                        "Print cowprobed's version and the loaded module's, then exit");
+  app->set_version_flag(
+      "--version", [] { return version_text("cowprobed"); },
+      "Print cowprobed's version and the loaded module's, then exit");
   app->add_option("--journal", opts.journal, "JSON Lines journal of exit records")
       ->capture_default_str();
   app->add_option("--rotate-size", opts.rotate_size,

@@ -13,6 +13,7 @@
 
 #include <linux/cowprobe.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -22,7 +23,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -834,8 +834,9 @@ Result<ScenarioReport> hugetlb(ScenarioEnv& env) {
   m.expect("child", kBuf, COWPROBE_C_HUGETLB_COPIES, 1, copy);
   m.expect("parent", kBuf, COWPROBE_C_HUGETLB_WP_FAULTS, 1, reuse);
   m.expect("parent", kBuf, COWPROBE_C_HUGETLB_REUSES, 1,
-           reuse + "; the first write to the fresh page (hugetlb_no_page) is no "
-                   "write-protect fault");
+           reuse +
+               "; the first write to the fresh page (hugetlb_no_page) is no "
+               "write-protect fault");
   return m.done();
 }
 
@@ -865,8 +866,8 @@ Result<ScenarioReport> io_uring_worker(ScenarioEnv& env) {
   const std::unique_ptr<io_uring, void (*)(io_uring*)> ring_guard(&ring, io_uring_queue_exit);
   const UniqueFd src(memfd_create("cowprobe-io", MFD_CLOEXEC));
   std::string data(kWrites * page_size(), 'f');
-  if (!src.valid() || pwrite(src.get(), data.data(), data.size(), 0) !=
-                  static_cast<ssize_t>(data.size())) {
+  if (!src.valid() ||
+      pwrite(src.get(), data.data(), data.size(), 0) != static_cast<ssize_t>(data.size())) {
     return Error::from_errno("a memfd to read from");
   }
   auto buf = written_buffer();
