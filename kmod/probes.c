@@ -415,7 +415,12 @@ static struct cp_probe cp_probes[CP_NR_PROBES] = {
 	},
 	[CP_PROBE_REUSE] = {
 		.name = "wp_page_reuse", .any_clone = true,
-		.candidates = CP_NAMES("wp_page_reuse"),
+		/*
+		 * Where wp_page_reuse is inlined (5.10; 6.12 built without
+		 * Debian's options), the PTE update it makes: nothing else in
+		 * do_wp_page calls ptep_set_access_flags.
+		 */
+		.candidates = CP_NAMES("wp_page_reuse", "ptep_set_access_flags"),
 		.pre_handler = cp_reuse_pre,
 	},
 	[CP_PROBE_HUGE_PMD] = {
