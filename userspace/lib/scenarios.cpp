@@ -845,12 +845,10 @@ Result<ScenarioReport> hugetlb(ScenarioEnv& env) {
 // iou-wrk-PID, and stay there a while after their work is done.
 bool io_worker_threads() {
   std::error_code ec;
-  for (const auto& t : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    if (read_file((t.path() / "comm").c_str()).starts_with("iou-wrk")) {
-      return true;
-    }
-  }
-  return false;
+  const std::filesystem::directory_iterator tasks("/proc/self/task", ec);
+  return std::any_of(begin(tasks), end(tasks), [](const auto& t) {
+    return read_file((t.path() / "comm").c_str()).starts_with("iou-wrk");
+  });
 }
 
 // io_uring's worker threads (io-wq) are made by create_io_thread(), which
