@@ -587,16 +587,47 @@ out:
 }
 
 /*
+ * Calls fn on every record, CP_BATCH of them per hold of cp_lock, in key
+ * order; fn may delete the record it is given.
+ */
+static void cp_walk(void (*fn)(struct cp_proc *p, void *arg), void *arg)
+{
+	struct cp_proc *p, *next;
+	pid_t tgid = 0;
+	u64 serial = 0;
+	int n;
+
+	do {
+		raw_spin_lock(&cp_lock);
+		p = cp_proc_from(tgid, serial);
+		for (n = 0; p && n < CP_BATCH; n++, p = next) {
+			next = cp_proc_next(p);
+			fn(p, arg);
+		}
+		if (p) {
+			tgid = p->tgid;
+			serial = p->serial;
+		}
+		raw_spin_unlock(&cp_lock);
+		cond_resched();
+	} while (p);
+}
+
+static void cp_del_member(struct cp_proc *p, void *root)
+{
+	if (p->root_rec == root && p != root)
+		cp_proc_del(p);
+}
+
+/*
  * Forgets the tree watched at root, CP_BATCH records per hold of cp_lock.
  * The root is marked closing first, so the tree stops growing, and goes
  * last: its members fold into it until then.
  */
 int cp_unwatch(const struct cp_caller *c, pid_t nr, struct netlink_ext_ack *extack)
 {
-	struct cp_proc *root, *p, *next;
-	pid_t tgid = 0;
-	u64 serial = 0;
-	int n, err;
+	struct cp_proc *root;
+	int err;
 
 	raw_spin_lock(&cp_lock);
 	root = cp_proc_find(c, nr, true);
@@ -614,21 +645,7 @@ int cp_unwatch(const struct cp_caller *c, pid_t nr, struct netlink_ext_ack *exta
 	root->flags &= ~COWPROBE_PROC_F_FOLLOW;
 	raw_spin_unlock(&cp_lock);
 
-	do {
-		raw_spin_lock(&cp_lock);
-		p = cp_proc_from(tgid, serial);
-		for (n = 0; p && n < CP_BATCH; n++, p = next) {
-			next = cp_proc_next(p);
-			if (p->root_rec == root && p != root)
-				cp_proc_del(p);
-		}
-		if (p) {
-			tgid = p->tgid;
-			serial = p->serial;
-		}
-		raw_spin_unlock(&cp_lock);
-		cond_resched();
-	} while (p);
+	cp_walk(cp_del_member, root);
 
 	raw_spin_lock(&cp_lock);
 	cp_proc_del(root);
@@ -659,13 +676,16 @@ static void cp_proc_zero(struct cp_proc *p)
 		cp_counters_zero(&t->cnt);
 }
 
+static void cp_zero_one(struct cp_proc *p, void *unused)
+{
+	cp_proc_zero(p);
+}
+
 /* One record, or (administrators only) every one, CP_BATCH per hold. */
 int cp_reset(const struct cp_caller *c, pid_t nr, struct netlink_ext_ack *extack)
 {
 	struct cp_proc *p;
-	pid_t tgid = 0;
-	u64 serial = 0;
-	int n, err;
+	int err;
 
 	if (nr) {
 		raw_spin_lock(&cp_lock);
@@ -683,18 +703,7 @@ int cp_reset(const struct cp_caller *c, pid_t nr, struct netlink_ext_ack *extack
 				   "resetting every record needs CAP_NET_ADMIN: name a process");
 		return -EPERM;
 	}
-	do {
-		raw_spin_lock(&cp_lock);
-		p = cp_proc_from(tgid, serial);
-		for (n = 0; p && n < CP_BATCH; n++, p = cp_proc_next(p))
-			cp_proc_zero(p);
-		if (p) {
-			tgid = p->tgid;
-			serial = p->serial;
-		}
-		raw_spin_unlock(&cp_lock);
-		cond_resched();
-	} while (p);
+	cp_walk(cp_zero_one, NULL);
 	return 0;
 }
 
