@@ -435,6 +435,11 @@ void cp_thread_del(struct cp_thread *t)
 	call_rcu_hurry(&t->rcu, cp_thread_free_rcu);
 }
 
+static unsigned int cp_fold_reserve(void)
+{
+	return max3(max_procs / 16, min(32U, max_procs / 2), 1U);
+}
+
 /* No thread of p runs any more, or p is forgotten before. */
 static void cp_proc_gone(struct cp_proc *p)
 {
@@ -464,8 +469,12 @@ void cp_proc_exited(struct cp_proc *p)
 	if (!root || root == p)
 		return;
 	list_add_tail(&p->exited_node, &root->exited);
-	/* keep a sixteenth of the pool free for forks to come */
-	if (atomic_read(&cp_nr_procs) + max(max_procs / 16, 1U) > max_procs)
+	/*
+	 * Keep room for forks to come: a folded record's slot comes back only
+	 * after a grace period, which a fork loop can outrun. A sixteenth of
+	 * the pool, and at least 32 slots (half of a small pool).
+	 */
+	if (atomic_read(&cp_nr_procs) + cp_fold_reserve() > max_procs)
 		cp_fold_one(root);
 }
 
