@@ -196,20 +196,13 @@ static bool cp_from_finish(struct pt_regs *regs)
 	return false;
 }
 
-/* Where a function lies: a kprobe finds its address, kallsyms its size. */
-static int cp_func_range(const char *sym, unsigned long *start,
+/* The function an address lies in, from kallsyms' offset and size. */
+static int cp_addr_range(unsigned long addr, unsigned long *start,
 			 unsigned long *end)
 {
 	char buf[KSYM_SYMBOL_LEN], *slash;
-	struct kprobe kp = { .symbol_name = sym };
-	unsigned long addr, off, size;
-	int err;
+	unsigned long off, size;
 
-	err = register_kprobe(&kp);
-	if (err)
-		return err;
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
 	sprint_symbol(buf, addr);
 	slash = strchr(buf, '/');
 	if (!slash || !strchr(buf, '+'))
@@ -221,6 +214,22 @@ static int cp_func_range(const char *sym, unsigned long *start,
 	*start = addr - off;
 	*end = *start + size;
 	return 0;
+}
+
+/* Where a function lies: a kprobe finds its address, kallsyms its size. */
+static int cp_func_range(const char *sym, unsigned long *start,
+			 unsigned long *end)
+{
+	struct kprobe kp = { .symbol_name = sym };
+	unsigned long addr;
+	int err;
+
+	err = register_kprobe(&kp);
+	if (err)
+		return err;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return cp_addr_range(addr, start, end);
 }
 
 static void cp_finish_init(void)
@@ -236,6 +245,35 @@ static void cp_finish_init(void)
 	}
 }
 
+/*
+ * A kretprobe with no free instance (more tracked faults in flight than
+ * maxactive) runs neither handler: the fault goes by with in_wp clear. Its
+ * copy or reuse still hits the kprobes, called from do_wp_page or
+ * wp_page_copy: such a hit is a lost fault, counted as one so that no
+ * dropped fault goes unreported (its class is unknown).
+ */
+static struct {
+	unsigned long start, end;
+} cp_wp_range[2];
+static unsigned int cp_nr_wp_range;
+
+static bool cp_from_wp(struct pt_regs *regs)
+{
+	/* pairs with the release in cp_wp_range_init: ranges before count */
+	unsigned int i, n = smp_load_acquire(&cp_nr_wp_range);
+	unsigned long ret = regs_get_kernel_stack_nth(regs, 0);
+
+	for (i = 0; i < n; i++)
+		if (ret > cp_wp_range[i].start && ret <= cp_wp_range[i].end)
+			return true;
+	return false;
+}
+
+static void cp_lost(struct cp_thread *t, unsigned long addr)
+{
+	cp_account(t, t->proc, addr, COWPROBE_C_LOST_WP_FAULTS);
+}
+
 static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct vm_area_struct *vma = (struct vm_area_struct *)cp_arg(regs, 1);
@@ -248,6 +286,8 @@ static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	if (t->f.in_wp) {
 		t->f.wp_outcome = CP_OUT_COPY;
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
+	} else if (vma->vm_mm == current->mm && cp_from_wp(regs)) {
+		cp_lost(t, cp_arg(regs, 2) & PAGE_MASK);
 	} else if (vma->vm_file && !vma_is_anonymous(vma) &&
 		   !(vma->vm_flags & VM_SHARED) && vma->vm_mm == current->mm &&
 		   cp_from_finish(regs)) {
@@ -269,6 +309,9 @@ static int cp_reuse_pre(struct kprobe *kp, struct pt_regs *regs)
 	if (t && t->f.in_wp) {
 		t->f.wp_outcome = CP_OUT_REUSE;
 		this_cpu_inc(cp_hits[CP_PROBE_REUSE]);
+	} else if (t && cp_from_wp(regs)) {
+		/* the handler reads no argument: no address, no region */
+		cp_lost(t, 0);
 	}
 	rcu_read_unlock();
 	return 0;
@@ -538,6 +581,21 @@ static void cp_probe_remove(struct cp_probe *p)
 	p->active = false;
 }
 
+static void cp_wp_range_init(void)
+{
+	unsigned long addr = (unsigned long)cp_probes[CP_PROBE_WP].krp.kp.addr;
+	unsigned int n = 0;
+
+	if (!cp_addr_range(addr, &cp_wp_range[n].start, &cp_wp_range[n].end))
+		n++;
+	if (!cp_func_range("wp_page_copy", &cp_wp_range[n].start,
+			   &cp_wp_range[n].end))
+		n++;
+	/* published after the ranges: the kprobes read them locklessly */
+	smp_store_release(&cp_nr_wp_range, n);
+	pr_info("lost faults: seen from %u function(s)\n", n);
+}
+
 int cp_probes_init(void)
 {
 	int i, err;
@@ -564,6 +622,7 @@ int cp_probes_init(void)
 		pr_info("probe %s not placed (symbol %s: %d); its class is not counted\n",
 			p->name, p->symbol, err);
 	}
+	cp_wp_range_init();
 	return 0;
 
 err_remove:
