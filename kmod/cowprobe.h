@@ -249,6 +249,17 @@ void cp_probe_info(unsigned int i, struct cp_probe_info *info);
 bool cp_probe_active(enum cp_role r);
 bool cp_file_copy_exact(void);
 
+void cp_probes_enable(bool on);
+
+/* arm.c: probes armed only while something is tracked */
+void cp_arm_init(void);
+void cp_arm_exit(void);
+void cp_arm_hold(void);
+void cp_arm_unhold(void);
+void cp_arm_idle(void);
+bool cp_arm_state(u64 *count);
+void cp_set_track_all(bool on);
+
 /* selfcheck.c: which fault classes this kernel's probes see, and how */
 #define CP_HOW_LEN 128
 

@@ -26,11 +26,6 @@ module_param(max_user_procs, uint, 0644);
 MODULE_PARM_DESC(max_user_procs,
 		 "lab mode: process records one user's watches may hold");
 
-bool cp_track_all;
-module_param_named(track_all, cp_track_all, bool, 0644);
-MODULE_PARM_DESC(track_all,
-		 "track every process created from now on, not only watched trees");
-
 static int __init cp_init(void)
 {
 	int err;
@@ -46,9 +41,10 @@ static int __init cp_init(void)
 	err = cp_probes_init();
 	if (err)
 		goto err_track;
+	cp_arm_init();
 	err = cp_lifecycle_init();
 	if (err)
-		goto err_probes;
+		goto err_arm;
 	err = cp_netlink_init();
 	if (err) {
 		pr_err("cannot register the generic netlink family: %d\n", err);
@@ -61,7 +57,8 @@ static int __init cp_init(void)
 
 err_lifecycle:
 	cp_lifecycle_exit();
-err_probes:
+err_arm:
+	cp_arm_exit();
 	cp_probes_exit();
 err_track:
 	cp_track_exit();
@@ -73,6 +70,7 @@ static void __exit cp_exit(void)
 	/* no exit record may be in the making when the family goes */
 	cp_lifecycle_exit();
 	cp_netlink_exit();
+	cp_arm_exit();
 	cp_probes_exit();
 	cp_track_exit();
 }

@@ -254,6 +254,7 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 	struct cp_probe_info pi;
 	struct sk_buff *msg;
 	unsigned int i;
+	u64 armings;
 	void *hdr;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -286,7 +287,9 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, COWPROBE_A_LIMIT_USER_PROCS,
 			READ_ONCE(max_user_procs)) ||
 	    nla_put_u64_64bit(msg, COWPROBE_A_FOLDED_PROCS,
-			      atomic64_read(&cp_folded_procs), COWPROBE_A_PAD))
+			      atomic64_read(&cp_folded_procs), COWPROBE_A_PAD) ||
+	    nla_put_u32(msg, COWPROBE_A_ARMED, cp_arm_state(&armings)) ||
+	    nla_put_u64_64bit(msg, COWPROBE_A_ARMINGS, armings, COWPROBE_A_PAD))
 		goto err_free;
 
 	probes = nla_nest_start(msg, COWPROBE_A_PROBES);
@@ -347,7 +350,10 @@ static int cp_nl_watch(struct sk_buff *skb, struct genl_info *info)
 		err = -ESRCH;
 		goto out;
 	}
+	/* armed before the first record: its first fault is counted */
+	cp_arm_hold();
 	err = cp_watch(&c, task, flags, info->extack);
+	cp_arm_unhold();
 	put_task_struct(task);
 out:
 	cp_caller_release(&c);
@@ -424,7 +430,7 @@ static int cp_nl_config(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(info->extack, "nothing to configure");
 		return -EINVAL;
 	}
-	WRITE_ONCE(cp_track_all, nla_get_u32(info->attrs[COWPROBE_A_TRACK_ALL]));
+	cp_set_track_all(nla_get_u32(info->attrs[COWPROBE_A_TRACK_ALL]));
 	return 0;
 }
 

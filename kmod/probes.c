@@ -528,12 +528,15 @@ static int cp_probe_try(struct cp_probe *p, const char *symbol)
 			.data_size = p->data_size,
 			.maxactive = maxactive,
 			.kp.symbol_name = p->symbol,
+			/* armed by arm.c while something is tracked */
+			.kp.flags = KPROBE_FLAG_DISABLED,
 		};
 		err = register_kretprobe(&p->krp);
 	} else {
 		p->kp = (struct kprobe) {
 			.pre_handler = p->pre_handler,
 			.symbol_name = p->symbol,
+			.flags = KPROBE_FLAG_DISABLED,
 		};
 		err = register_kprobe(&p->kp);
 	}
@@ -629,6 +632,24 @@ err_remove:
 	while (--i >= 0)
 		cp_probe_remove(&cp_probes[i]);
 	return err;
+}
+
+/* arm.c, under its mutex: every placed probe on or off */
+void cp_probes_enable(bool on)
+{
+	int i, err;
+
+	for (i = 0; i < CP_NR_PROBES; i++) {
+		struct cp_probe *p = &cp_probes[i];
+		struct kprobe *kp = p->handler ? &p->krp.kp : &p->kp;
+
+		if (!p->active)
+			continue;
+		err = on ? enable_kprobe(kp) : disable_kprobe(kp);
+		if (err)
+			pr_warn("cannot %s probe %s on %s: %d\n",
+				on ? "arm" : "disarm", p->name, p->symbol, err);
+	}
 }
 
 void cp_probes_exit(void)

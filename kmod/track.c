@@ -431,7 +431,8 @@ void cp_thread_del(struct cp_thread *t)
 	hash_del_rcu(&t->node);
 	list_del_rcu(&t->sibling);
 	t->proc->live_threads--;
-	atomic_dec(&cp_nr_threads);
+	if (atomic_dec_and_test(&cp_nr_threads))
+		cp_arm_idle();
 	call_rcu_hurry(&t->rcu, cp_thread_free_rcu);
 }
 

@@ -222,10 +222,10 @@ int main(int argc, char **argv)
 		if ((err = cpnl_status(&c, &s)))
 			return result(&c, "status", err);
 		printf("nr_procs=%u nr_threads=%u refused_procs=%llu refused_threads=%llu "
-		       "nmissed=%llu track_all=%u\n",
+		       "nmissed=%llu track_all=%u armed=%u armings=%llu\n",
 		       s.nr_procs, s.nr_threads, (unsigned long long)s.refused_procs,
 		       (unsigned long long)s.refused_threads, (unsigned long long)s.nmissed,
-		       s.track_all);
+		       s.track_all, s.armed, (unsigned long long)s.armings);
 		return 0;
 	}
 	if (!strcmp(argv[1], "watch") && argc >= 3)

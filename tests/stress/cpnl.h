@@ -367,8 +367,8 @@ static inline int cpnl_config_track_all(struct cpnl *c, uint32_t on)
 
 /* STATUS figures the stress programs compare. */
 struct cpnl_status {
-	uint32_t nr_procs, nr_threads, track_all;
-	uint64_t refused_procs, refused_threads, nmissed;
+	uint32_t nr_procs, nr_threads, track_all, armed;
+	uint64_t refused_procs, refused_threads, nmissed, armings;
 };
 
 static inline void cpnl_status_cb(const struct nlmsghdr *nlh, void *arg)
@@ -389,6 +389,12 @@ static inline void cpnl_status_cb(const struct nlmsghdr *nlh, void *arg)
 			break;
 		case COWPROBE_A_TRACK_ALL:
 			s->track_all = cpnl_u32(a);
+			break;
+		case COWPROBE_A_ARMED:
+			s->armed = cpnl_u32(a);
+			break;
+		case COWPROBE_A_ARMINGS:
+			s->armings = cpnl_u64(a);
 			break;
 		case COWPROBE_A_REFUSED_PROCS:
 			s->refused_procs = cpnl_u64(a);

@@ -86,6 +86,8 @@ void to_json(nlohmann::json& j, const Status& s) {
       {"unprivileged", s.unprivileged != 0},
       {"limit_user_procs", s.limit_user_procs},
       {"folded_procs", s.folded_procs},
+      {"armed", s.armed ? nlohmann::json(*s.armed) : nlohmann::json(nullptr)},
+      {"armings", s.armings},
       {"probes", s.probes},
       {"classes", s.classes},
   };

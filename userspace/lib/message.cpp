@@ -418,6 +418,16 @@ Result<Status> parse_status(const nlmsghdr& nlh) {
         return get_u32(attr, "LIMIT_USER_PROCS", st.limit_user_procs);
       case COWPROBE_A_FOLDED_PROCS:
         return get_u64(attr, "FOLDED_PROCS", st.folded_procs);
+      case COWPROBE_A_ARMED: {
+        std::uint32_t armed = 0;
+        if (auto r = get_u32(attr, "ARMED", armed); !r) {
+          return r;
+        }
+        st.armed = armed != 0;
+        return {};
+      }
+      case COWPROBE_A_ARMINGS:
+        return get_u64(attr, "ARMINGS", st.armings);
       case COWPROBE_A_PROBES:
         return parse_list(attr, "PROBES", COWPROBE_A_PROBE, st.probes, parse_probe);
       case COWPROBE_A_CLASSES:

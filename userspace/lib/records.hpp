@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,6 +136,8 @@ struct Status {
   std::uint32_t unprivileged = 0;  // lab mode: users may watch their own processes
   std::uint32_t limit_user_procs = 0;
   std::uint64_t folded_procs = 0;  // exited records folded into their roots
+  std::optional<bool> armed;       // absent from a module that arms its probes at load
+  std::uint64_t armings = 0;       // times the probes were armed
   std::vector<ProbeStatus> probes;
   std::vector<ClassStatus> classes;  // empty from a module without the self-check
 

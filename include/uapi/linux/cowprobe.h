@@ -199,6 +199,13 @@ enum cowprobe_attr {
 	COWPROBE_A_FOLDED_PROCS,
 	COWPROBE_A_FOLDED,
 	COWPROBE_A_NR_FOLDED,
+	/*
+	 * STATUS: u32, 1 while the probes are armed (a live tracked thread,
+	 * track_all, or a WATCH in progress), 0 when loaded and idle: the
+	 * kprobes are then disabled and cost the machine's faults nothing.
+	 */
+	COWPROBE_A_ARMED,
+	COWPROBE_A_ARMINGS,		/* u64: times the probes were armed */
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1
