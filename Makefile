@@ -15,7 +15,7 @@
 #                    suite, table + build/matrix.json + KTAP, and in
 #                    build/matrix kcidb.json (KCIDB) and index.html (the
 #                    page); MATRIX_JOBS=2 boots two lines at once
-#   make bench       fork+write overhead with and without the module, in a VM
+#   make bench       the module's cost per CoW fault, fork and thread, in guest instructions (QEMU -icount)
 #   make style       checkpatch, clang-format, clang-tidy
 #   make deb         Debian packages cowprobe and cowprobe-dkms (build/deb),
 #                    lintian on both
@@ -73,7 +73,7 @@ matrix: setup userspace
 		--jobs $(MATRIX_JOBS) $(MATRIX_KERNELS)
 
 bench: setup userspace
-	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/bench/overhead --kernel $(KERNEL)
+	COWPROBE_BIN=$(CURDIR)/$(HOST)/bin tools/bench/run $(BENCH_ARGS)
 
 style: userspace
 	tools/style/check $(HOST)
