@@ -92,23 +92,6 @@ static inline bool cp_hugetlb_fresh_page(struct pt_regs *regs)
 #endif
 }
 
-/*
- * Whether do_wp_page reused the page, from its return value alone: up to 6.1
- * it returns VM_FAULT_WRITE after a reuse or an installed copy (6.2 removed
- * the flag). 5.10 inlines wp_page_reuse, so a fault that ends with this flag
- * and no copy seen is a reuse there.
- */
-#define CP_HAVE_VM_FAULT_WRITE (LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
-
-static inline bool cp_wp_reused(vm_fault_t ret)
-{
-#if CP_HAVE_VM_FAULT_WRITE
-	return ret & VM_FAULT_WRITE;
-#else
-	return false;
-#endif
-}
-
 /* 5.19 added unsharing faults for read-only GUP pins */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 19, 0)
 #define FAULT_FLAG_UNSHARE 0

@@ -108,9 +108,11 @@ struct cp_fault {
 	bool in_wp;
 	bool in_hugetlb;
 	u8 wp_flags;
-	u8 wp_outcome;
+	u8 wp_class;			/* provisional: other or shared write */
+	u8 wp_nreg;			/* the owner's regions it is counted in */
 	u8 hugetlb_outcome;
 	struct mm_struct *mm;		/* the mm faulted on, for remote faults */
+	u64 wp_owner;			/* serial of the record it is counted in */
 	unsigned long wp_addr;
 };
 
@@ -186,6 +188,10 @@ void cp_proc_mark_partial(struct cp_proc *p);
 void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm);
 void cp_cred_snapshot(struct cp_cred *cred, struct task_struct *task,
 		      bool dumpable);
+void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
+		   unsigned long addr, enum cowprobe_counter c, int delta,
+		   unsigned int nreg);
+unsigned int cp_nr_regions(struct cp_proc *owner);
 void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
 		enum cowprobe_counter c);
 int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Probes on the copy-on-write fault paths. A kretprobe on do_wp_page marks the
- * tracked thread as inside a write-protect fault; probes on the functions it
- * calls record how the fault ended; the return handler counts exactly one
- * outcome per fault. Huge-PMD, hugetlb and private-file faults have probes of
+ * Probes on the copy-on-write fault paths. A kprobe on do_wp_page counts the
+ * tracked thread's write-protect fault in a provisional class; probes on the
+ * functions it calls for a copy or a reuse move it to its class, so each
+ * fault is counted once, in one class. Huge-PMD, hugetlb and private-file faults have probes of
  * their own. No symbol name works on every kernel (wp_page_copy is inlined
  * from 6.12 on), so each role has candidate names, compiler-suffixed variants
  * are tried, and a module parameter can name the symbol instead.
@@ -25,7 +25,7 @@
 static int maxactive = 256;
 module_param(maxactive, int, 0444);
 MODULE_PARM_DESC(maxactive,
-		 "faults of tracked tasks in flight at once, per kretprobe");
+		 "huge-page faults of tracked tasks in flight at once, per kretprobe");
 
 static DEFINE_PER_CPU(u64, cp_hits[CP_NR_PROBES]);
 
@@ -51,109 +51,6 @@ static u8 cp_page_flags(pte_t pte)
 	if (PageCompound(page))
 		flags |= CP_WP_THP;
 	return flags;
-}
-
-static int cp_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct vm_fault *vmf = (struct vm_fault *)cp_arg(regs, 0);
-	struct mm_struct *mm = vmf->vma->vm_mm;
-	struct cp_thread *t;
-	struct cp_proc *owner;
-	int ret = 1;
-
-	rcu_read_lock();
-	t = cp_thread_lookup(current);
-	if (!t) {
-		/*
-		 * An untracked task writing into a tracked process (ptrace, or a
-		 * kernel thread using its mm, as 5.10's io-wq did): outcome unseen.
-		 */
-		owner = mm != current->mm || (current->flags & PF_KTHREAD) ?
-			cp_proc_by_mm(mm) : NULL;
-		if (owner) {
-			cp_account(NULL, owner, vmf->address, COWPROBE_C_WP_FAULTS);
-			cp_account(NULL, owner, vmf->address, COWPROBE_C_OTHER);
-			cp_account(NULL, owner, vmf->address,
-				   COWPROBE_C_REMOTE_WP_FAULTS);
-		}
-		goto out;
-	}
-	t->f.in_wp = true;
-	t->f.wp_outcome = CP_OUT_NONE;
-	t->f.wp_addr = vmf->address;
-	t->f.mm = mm;
-	t->f.wp_flags = cp_page_flags(vmf->orig_pte);
-	if (vmf->vma->vm_flags & VM_SHARED)
-		t->f.wp_flags |= CP_WP_SHARED;
-	if (vmf->flags & FAULT_FLAG_UNSHARE)
-		t->f.wp_flags |= CP_WP_UNSHARE;
-	if (mm != current->mm)
-		t->f.wp_flags |= CP_WP_REMOTE;
-	this_cpu_inc(cp_hits[CP_PROBE_WP]);
-	ret = 0;
-out:
-	rcu_read_unlock();
-	return ret;
-}
-
-static enum cowprobe_counter cp_wp_class(const struct cp_fault *f)
-{
-	if (f->wp_flags & CP_WP_SHARED)
-		return f->wp_outcome == CP_OUT_COPY ? COWPROBE_C_COPIES :
-						      COWPROBE_C_SHARED_WRITES;
-	switch (f->wp_outcome) {
-	case CP_OUT_COPY:
-		if (f->wp_flags & CP_WP_ZERO)
-			return COWPROBE_C_ZERO_FILLS;
-		if (f->wp_flags & CP_WP_UNSHARE)
-			return COWPROBE_C_UNSHARE_COPIES;
-		return COWPROBE_C_COPIES;
-	case CP_OUT_REUSE:
-		return COWPROBE_C_REUSES;
-	default:
-		return COWPROBE_C_OTHER;
-	}
-}
-
-static int cp_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	enum cowprobe_counter c;
-	struct cp_thread *t;
-	struct cp_proc *owner;
-	struct cp_fault *f;
-
-	rcu_read_lock();
-	t = cp_thread_lookup(current);
-	if (!t || !t->f.in_wp)
-		goto out;
-	f = &t->f;
-	f->in_wp = false;
-	/* wp_page_reuse is inlined on 5.10: VM_FAULT_WRITE is all that is left */
-	if (f->wp_outcome == CP_OUT_NONE &&
-	    cp_wp_reused(regs_return_value(regs)))
-		f->wp_outcome = CP_OUT_REUSE;
-	/* look the owner up again: it may have been unwatched while we slept */
-	owner = f->wp_flags & CP_WP_REMOTE ? cp_proc_by_mm(f->mm) : t->proc;
-	if (!owner)
-		goto out;
-	c = cp_wp_class(f);
-	cp_account(t, owner, f->wp_addr, COWPROBE_C_WP_FAULTS);
-	cp_account(t, owner, f->wp_addr, c);
-	if (c == COWPROBE_C_COPIES || c == COWPROBE_C_UNSHARE_COPIES) {
-		if (f->wp_flags & CP_WP_KSM)
-			cp_account(t, owner, f->wp_addr, COWPROBE_C_KSM_COPIES);
-		if (f->wp_flags & CP_WP_THP)
-			cp_account(t, owner, f->wp_addr, COWPROBE_C_THP_COPIES);
-	}
-	if (f->wp_flags & CP_WP_REMOTE) {
-		cp_account(t, owner, f->wp_addr, COWPROBE_C_REMOTE_WP_FAULTS);
-		if (c == COWPROBE_C_COPIES)
-			cp_account(t, owner, f->wp_addr,
-				   COWPROBE_C_REMOTE_COPIES);
-	}
-out:
-	rcu_read_unlock();
-	return 0;
 }
 
 /*
@@ -246,11 +143,12 @@ static void cp_finish_init(void)
 }
 
 /*
- * A kretprobe with no free instance (more tracked faults in flight than
- * maxactive) runs neither handler: the fault goes by with in_wp clear. Its
- * copy or reuse still hits the kprobes, called from do_wp_page or
- * wp_page_copy: such a hit is a lost fault, counted as one so that no
- * dropped fault goes unreported (its class is unknown).
+ * Where the copy and the reuse of a write-protect fault are called from:
+ * do_wp_page (wp_page_copy and wp_page_reuse inlined: 6.12; the reuse's
+ * ptep_set_access_flags: 5.10) and wp_page_copy. A copy or reuse probe hit
+ * from elsewhere is not the fault's outcome (a first touch of anonymous
+ * memory, a private file copy). Without either range (kallsyms could not
+ * say), every hit while a fault is in progress counts, as before 2026-12.
  */
 static struct {
 	unsigned long start, end;
@@ -263,15 +161,121 @@ static bool cp_from_wp(struct pt_regs *regs)
 	unsigned int i, n = smp_load_acquire(&cp_nr_wp_range);
 	unsigned long ret = regs_get_kernel_stack_nth(regs, 0);
 
+	if (!n)
+		return true;
 	for (i = 0; i < n; i++)
 		if (ret > cp_wp_range[i].start && ret <= cp_wp_range[i].end)
 			return true;
 	return false;
 }
 
-static void cp_lost(struct cp_thread *t, unsigned long addr)
+/*
+ * do_wp_page, a plain kprobe (no kretprobe: no instance to run out of, no
+ * return trampoline). The fault is counted when it starts, in a provisional
+ * class (a shared write on a shared mapping, else other); the copy or reuse
+ * probe, when the fault gets that far, moves it to its class. A fault that
+ * ends otherwise (raced, retried, write-notify) stays where it was put, so
+ * WP_FAULTS = the sum of the classes at every moment.
+ */
+static int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	cp_account(t, t->proc, addr, COWPROBE_C_LOST_WP_FAULTS);
+	struct vm_fault *vmf = (struct vm_fault *)cp_arg(regs, 0);
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	unsigned long addr = vmf->address;
+	struct cp_proc *owner;
+	struct cp_thread *t;
+	struct cp_fault *f;
+	u8 flags;
+
+	rcu_read_lock();
+	t = cp_thread_lookup(current);
+	if (!t) {
+		/*
+		 * An untracked task writing into a tracked process (ptrace, or a
+		 * kernel thread using its mm, as 5.10's io-wq did): outcome unseen.
+		 */
+		owner = mm != current->mm || (current->flags & PF_KTHREAD) ?
+			cp_proc_by_mm(mm) : NULL;
+		if (owner) {
+			cp_account(NULL, owner, addr, COWPROBE_C_WP_FAULTS);
+			cp_account(NULL, owner, addr, COWPROBE_C_OTHER);
+			cp_account(NULL, owner, addr, COWPROBE_C_REMOTE_WP_FAULTS);
+		}
+		goto out;
+	}
+	f = &t->f;
+	f->in_wp = false;
+	flags = cp_page_flags(vmf->orig_pte);
+	if (vmf->vma->vm_flags & VM_SHARED)
+		flags |= CP_WP_SHARED;
+	if (vmf->flags & FAULT_FLAG_UNSHARE)
+		flags |= CP_WP_UNSHARE;
+	if (mm != current->mm)
+		flags |= CP_WP_REMOTE;
+	owner = flags & CP_WP_REMOTE ? cp_proc_by_mm(mm) : t->proc;
+	if (!owner)
+		goto out;
+	f->wp_flags = flags;
+	f->wp_addr = addr;
+	f->mm = mm;
+	f->wp_owner = owner->serial;
+	f->wp_nreg = cp_nr_regions(owner);
+	f->wp_class = flags & CP_WP_SHARED ? COWPROBE_C_SHARED_WRITES :
+					     COWPROBE_C_OTHER;
+	cp_account_in(t, owner, addr, COWPROBE_C_WP_FAULTS, 1, f->wp_nreg);
+	cp_account_in(t, owner, addr, f->wp_class, 1, f->wp_nreg);
+	if (flags & CP_WP_REMOTE)
+		cp_account_in(t, owner, addr, COWPROBE_C_REMOTE_WP_FAULTS, 1,
+			      f->wp_nreg);
+	f->in_wp = true;
+	this_cpu_inc(cp_hits[CP_PROBE_WP]);
+out:
+	rcu_read_unlock();
+	return 0;
+}
+
+static enum cowprobe_counter cp_wp_class(const struct cp_fault *f,
+					 enum cp_outcome out)
+{
+	if (f->wp_flags & CP_WP_SHARED)
+		return out == CP_OUT_COPY ? COWPROBE_C_COPIES :
+					    COWPROBE_C_SHARED_WRITES;
+	if (out == CP_OUT_REUSE)
+		return COWPROBE_C_REUSES;
+	if (f->wp_flags & CP_WP_ZERO)
+		return COWPROBE_C_ZERO_FILLS;
+	if (f->wp_flags & CP_WP_UNSHARE)
+		return COWPROBE_C_UNSHARE_COPIES;
+	return COWPROBE_C_COPIES;
+}
+
+/* The fault in progress copied or reused: from its provisional class to it. */
+static void cp_wp_outcome(struct cp_thread *t, enum cp_outcome out)
+{
+	struct cp_fault *f = &t->f;
+	enum cowprobe_counter c;
+	struct cp_proc *owner;
+	unsigned int n = f->wp_nreg;
+	unsigned long addr = f->wp_addr;
+
+	f->in_wp = false;
+	/* the record counted in at the start, if it is still there */
+	owner = f->wp_flags & CP_WP_REMOTE ? cp_proc_by_mm(f->mm) : t->proc;
+	if (!owner || owner->serial != f->wp_owner)
+		return;
+	c = cp_wp_class(f, out);
+	if (c == f->wp_class)
+		return;
+	cp_account_in(t, owner, addr, f->wp_class, -1, n);
+	cp_account_in(t, owner, addr, c, 1, n);
+	if (c == COWPROBE_C_COPIES || c == COWPROBE_C_UNSHARE_COPIES) {
+		if (f->wp_flags & CP_WP_KSM)
+			cp_account_in(t, owner, addr, COWPROBE_C_KSM_COPIES, 1, n);
+		if (f->wp_flags & CP_WP_THP)
+			cp_account_in(t, owner, addr, COWPROBE_C_THP_COPIES, 1, n);
+	}
+	if ((f->wp_flags & CP_WP_REMOTE) && c == COWPROBE_C_COPIES)
+		cp_account_in(t, owner, addr, COWPROBE_C_REMOTE_COPIES, 1, n);
 }
 
 static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -283,11 +287,9 @@ static int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	t = cp_thread_lookup(current);
 	if (!t)
 		goto out;
-	if (t->f.in_wp) {
-		t->f.wp_outcome = CP_OUT_COPY;
+	if (t->f.in_wp && cp_from_wp(regs)) {
+		cp_wp_outcome(t, CP_OUT_COPY);
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
-	} else if (vma->vm_mm == current->mm && cp_from_wp(regs)) {
-		cp_lost(t, cp_arg(regs, 2) & PAGE_MASK);
 	} else if (vma->vm_file && !vma_is_anonymous(vma) &&
 		   !(vma->vm_flags & VM_SHARED) && vma->vm_mm == current->mm &&
 		   cp_from_finish(regs)) {
@@ -306,12 +308,9 @@ static int cp_reuse_pre(struct kprobe *kp, struct pt_regs *regs)
 
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
-	if (t && t->f.in_wp) {
-		t->f.wp_outcome = CP_OUT_REUSE;
+	if (t && t->f.in_wp && cp_from_wp(regs)) {
+		cp_wp_outcome(t, CP_OUT_REUSE);
 		this_cpu_inc(cp_hits[CP_PROBE_REUSE]);
-	} else if (t && cp_from_wp(regs)) {
-		/* the handler reads no argument: no address, no region */
-		cp_lost(t, 0);
 	}
 	rcu_read_unlock();
 	return 0;
@@ -448,7 +447,7 @@ static struct cp_probe cp_probes[CP_NR_PROBES] = {
 	[CP_PROBE_WP] = {
 		.name = "do_wp_page", .essential = true,
 		.candidates = CP_NAMES("do_wp_page"),
-		.entry_handler = cp_wp_entry, .handler = cp_wp_return,
+		.pre_handler = cp_wp_pre,
 	},
 	[CP_PROBE_RMAP] = {
 		.name = "new_anon_rmap", .essential = true,
@@ -586,7 +585,7 @@ static void cp_probe_remove(struct cp_probe *p)
 
 static void cp_wp_range_init(void)
 {
-	unsigned long addr = (unsigned long)cp_probes[CP_PROBE_WP].krp.kp.addr;
+	unsigned long addr = (unsigned long)cp_probes[CP_PROBE_WP].kp.addr;
 	unsigned int n = 0;
 
 	if (!cp_addr_range(addr, &cp_wp_range[n].start, &cp_wp_range[n].end))
@@ -596,7 +595,7 @@ static void cp_wp_range_init(void)
 		n++;
 	/* published after the ranges: the kprobes read them locklessly */
 	smp_store_release(&cp_nr_wp_range, n);
-	pr_info("lost faults: seen from %u function(s)\n", n);
+	pr_info("copies and reuses: called from %u function(s)\n", n);
 }
 
 int cp_probes_init(void)

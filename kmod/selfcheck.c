@@ -87,13 +87,9 @@ void cp_class_info(unsigned int i, struct cp_class_info *ci)
 		if (cp_on(CP_PROBE_REUSE))
 			cp_class_set(ci, COWPROBE_CLASS_OBSERVED, "%s in %s",
 				     cp_sym(CP_PROBE_REUSE), wp);
-		else if (CP_HAVE_VM_FAULT_WRITE)
-			cp_class_set(ci, COWPROBE_CLASS_DERIVED,
-				     "wp_page_reuse inlined: %s returning VM_FAULT_WRITE without a copy",
-				     wp);
 		else
 			cp_class_set(ci, COWPROBE_CLASS_UNOBSERVABLE,
-				     "wp_page_reuse not probed (%d) and no VM_FAULT_WRITE since 6.2: counted as other",
+				     "wp_page_reuse not probed (%d): counted as other",
 				     cp_err(CP_PROBE_REUSE));
 		break;
 	case CP_CLASS_ZERO_FILL:

@@ -187,26 +187,40 @@ void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm)
 
 /*
  * Count one event of class c at addr for the process that owns the memory
- * (t->proc, or the target of a remote fault) and, when local, for the thread.
- * Runs in probe handlers under RCU: no locks, no allocation.
+ * (t->proc, or the target of a remote fault) and, when local, for the thread:
+ * delta (+1, or -1 to move a fault out of its provisional class) in the
+ * owner's first nreg regions. Runs in probe handlers under RCU: no locks, no
+ * allocation.
  */
-void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
-		enum cowprobe_counter c)
+void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
+		   unsigned long addr, enum cowprobe_counter c, int delta,
+		   unsigned int nreg)
 {
-	unsigned int i, n;
+	unsigned int i;
 
 	if (t && t->proc == owner)
-		atomic64_inc(&t->cnt.c[c]);
-	atomic64_inc(&owner->cnt.c[c]);
-	/* pairs with the release in cp_region_add: entries below n are set */
-	n = smp_load_acquire(&owner->nr_regions);
-	for (i = 0; i < n; i++) {
+		atomic64_add(delta, &t->cnt.c[c]);
+	atomic64_add(delta, &owner->cnt.c[c]);
+	for (i = 0; i < nreg; i++) {
 		struct cp_region *r = &owner->regions[i];
 
 		/* faults are per page: count the pages the region touches */
 		if (addr + PAGE_SIZE > r->start && addr < r->end)
-			atomic64_inc(&r->cnt.c[c]);
+			atomic64_add(delta, &r->cnt.c[c]);
 	}
+}
+
+/* The regions a fault is counted in, fixed when it starts. */
+unsigned int cp_nr_regions(struct cp_proc *owner)
+{
+	/* pairs with the release in cp_region_add: entries below n are set */
+	return smp_load_acquire(&owner->nr_regions);
+}
+
+void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
+		enum cowprobe_counter c)
+{
+	cp_account_in(t, owner, addr, c, 1, cp_nr_regions(owner));
 }
 
 /* task's credentials now; the caller says whether its mm is dumpable. */

@@ -3,7 +3,7 @@
  * cp-writers: many writers at once on shared copy-on-write pages, and the
  * module's totals compared with what the memory model says, exactly.
  *
- *   cp-writers [--procs P] [--threads T] [--pages N] [--lost-ok]
+ *   cp-writers [--procs P] [--threads T] [--pages N]
  *
  * The process watches itself (WATCH with children), fills a private anonymous
  * buffer of N pages (MADV_NOHUGEPAGE) and registers it as region "shared".
@@ -17,9 +17,6 @@
  *   the parent: none.
  * Also checked: no reuses and no other outcome in the region, the nmissed of
  * every probe unchanged (kretprobe instances enough for the writers).
- * With --lost-ok (a module loaded with a small maxactive), faults the
- * kretprobe missed may be counted in lost_wp_faults instead: then region
- * copies + lost = writes, and nmissed may rise.
  * Prints one figure line; exit status 0 when every count is exact.
  */
 #define _GNU_SOURCE
@@ -62,7 +59,7 @@ static void *thread_writer(void *arg)
 struct tree {
 	uint32_t root;
 	unsigned int n, bad_region;
-	uint64_t region_copies, region_faults, region_reuses, region_other, region_lost;
+	uint64_t region_copies, region_faults, region_reuses, region_other;
 	uint64_t copies, faults;
 	unsigned int writers_exact, partial;
 	unsigned int per_proc_pages;
@@ -87,7 +84,6 @@ static void tree_cb(const struct nlmsghdr *nlh, void *arg)
 	t->region_faults += p.rc[COWPROBE_C_WP_FAULTS];
 	t->region_reuses += p.rc[COWPROBE_C_REUSES];
 	t->region_other += p.rc[COWPROBE_C_OTHER] + p.rc[COWPROBE_C_ZERO_FILLS];
-	t->region_lost += p.rc[COWPROBE_C_LOST_WP_FAULTS];
 	if (p.pid != t->root && p.rc[COWPROBE_C_COPIES] == t->per_proc_pages &&
 	    p.rc[COWPROBE_C_WP_FAULTS] == t->per_proc_pages)
 		t->writers_exact++;
@@ -96,7 +92,6 @@ static void tree_cb(const struct nlmsghdr *nlh, void *arg)
 int main(int argc, char **argv)
 {
 	unsigned int procs = 32, i;
-	int lost_ok = 0;
 	struct cpnl_status s0, s1;
 	int go[2], ready[2];
 	struct tree tree;
@@ -115,10 +110,8 @@ int main(int argc, char **argv)
 			nthreads = (unsigned int)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--pages") && i + 1 < (unsigned int)argc)
 			npages = (unsigned int)atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--lost-ok"))
-			lost_ok = 1;
 		else
-			cpnl_die("usage: cp-writers [--procs P] [--threads T] [--pages N] [--lost-ok]");
+			cpnl_die("usage: cp-writers [--procs P] [--threads T] [--pages N]");
 	}
 	if (!nthreads || npages < nthreads)
 		cpnl_die("cp-writers: want at least one thread and pages >= threads");
@@ -201,15 +194,13 @@ int main(int argc, char **argv)
 	uint64_t want = (uint64_t)(procs + 1) * npages;
 
 	printf("writers: %u processes + %u threads on %u shared pages: %u records, region "
-	       "copies %llu (want %llu), wp faults %llu (want %llu), reuses %llu, other %llu, "
-	       "lost %llu; "
+	       "copies %llu (want %llu), wp faults %llu (want %llu), reuses %llu, other %llu; "
 	       "%u of %u writer processes exact; %u partial; whole tree %llu copies; "
 	       "nmissed %llu -> %llu\n",
 	       procs, nthreads, npages, tree.n, (unsigned long long)tree.region_copies,
 	       (unsigned long long)want, (unsigned long long)tree.region_faults,
 	       (unsigned long long)want, (unsigned long long)tree.region_reuses,
-	       (unsigned long long)tree.region_other,
-	       (unsigned long long)tree.region_lost, tree.writers_exact, procs + 1,
+	       (unsigned long long)tree.region_other, tree.writers_exact, procs + 1,
 	       tree.partial, (unsigned long long)tree.copies, (unsigned long long)s0.nmissed,
 	       (unsigned long long)s1.nmissed);
 	if (tree.n != procs + 2) {
@@ -220,20 +211,12 @@ int main(int argc, char **argv)
 		printf("writers: FAIL: %u records without the region\n", tree.bad_region);
 		ok = 0;
 	}
-	if (lost_ok && tree.region_lost) {
-		if (tree.region_copies + tree.region_lost != want ||
-		    tree.region_faults != tree.region_copies || tree.region_reuses ||
-		    tree.region_other || tree.partial) {
-			printf("writers: FAIL: region copies + lost not exact\n");
-			ok = 0;
-		}
-	} else if (tree.region_copies != want || tree.region_faults != want ||
-		   tree.region_reuses || tree.region_other || tree.region_lost ||
-		   tree.writers_exact != procs + 1 || tree.partial) {
+	if (tree.region_copies != want || tree.region_faults != want || tree.region_reuses ||
+	    tree.region_other || tree.writers_exact != procs + 1 || tree.partial) {
 		printf("writers: FAIL: region totals not exact\n");
 		ok = 0;
 	}
-	if (s1.nmissed != s0.nmissed && !lost_ok) {
+	if (s1.nmissed != s0.nmissed) {
 		printf("writers: FAIL: nmissed rose by %llu (maxactive too low for %u writers)\n",
 		       (unsigned long long)(s1.nmissed - s0.nmissed), procs + nthreads);
 		ok = 0;

@@ -48,22 +48,6 @@ TEST(Format, FoldedProcessesCountInTotalsAndTable) {
   EXPECT_NE(l[5].find("(folded)"), std::string::npos) << l[5];
 }
 
-// Faults the module saw only by their copy (maxactive too low) are in no
-// column: the table says how many, folded members' included, and what to do.
-TEST(Format, LostFaultsAreReported) {
-  std::vector<ProcRecord> recs{proc(10, 1, 3, 4), proc(11, 2, 60, 0)};
-  recs[1].counters.set(COWPROBE_C_LOST_WP_FAULTS, 7);
-  recs[0].nr_folded = 1;
-  recs[0].folded.set(COWPROBE_C_LOST_WP_FAULTS, 2);
-  const std::string table = format_proc_table(recs, false);
-  EXPECT_NE(table.find("lost: 9 write faults seen only by their copy or reuse"), std::string::npos)
-      << table;
-  EXPECT_NE(table.find("maxactive"), std::string::npos) << table;
-  recs[1].counters.lost_wp_faults = 0;
-  recs[0].folded.lost_wp_faults = 0;
-  EXPECT_EQ(format_proc_table(recs, false).find("lost:"), std::string::npos);
-}
-
 TEST(Format, TableRowsAndTotalsRow) {
   std::vector<ProcRecord> recs{proc(11, 2, 60, 0), proc(10, 1, 3, 4)};
   sort_by_start(recs);

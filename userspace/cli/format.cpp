@@ -44,12 +44,10 @@ std::string format_proc_table(const std::vector<ProcRecord>& records, bool threa
   fmt::format_to(std::back_inserter(out), "{:>8} {:>8}  {:<16} {:>10} {:>10} {:>10} {:>10}\n",
                  "PID", "PPID", "COMM", "COPIES", "REUSES", "ZERO-FILLS", "WP-FAULTS");
   bool partial = false;
-  std::uint64_t lost = 0;
   std::uint64_t folded = 0;
   for (const auto& rec : records) {
     const bool rec_partial = (rec.flags & COWPROBE_PROC_F_PARTIAL) != 0;
     partial = partial || rec_partial;
-    lost += rec.counters.lost_wp_faults + rec.folded.lost_wp_faults;
     const std::string comm = rec_partial ? rec.comm + "*" : rec.comm;
     append_row(out, fmt::format("{:>8} {:>8}", rec.pid, rec.ppid), comm, rec.counters);
     if (threads) {
@@ -69,12 +67,6 @@ std::string format_proc_table(const std::vector<ProcRecord>& records, bool threa
     out +=
         "* partial: a thread or child of this process was not tracked (a module limit was "
         "reached: see cowprobe status)\n";
-  }
-  if (lost != 0) {
-    out += fmt::format(
-        "lost: {} write fault{} seen only by their copy or reuse, in no column above (more "
-        "faults in flight than the module's maxactive: reload it with a higher one)\n",
-        lost, lost == 1 ? "" : "s");
   }
   if (folded != 0) {
     out +=

@@ -5,8 +5,8 @@
 
 namespace cowprobe {
 
-const std::array<CounterField, 19>& counter_fields() {
-  static const std::array<CounterField, 19> fields{{
+const std::array<CounterField, 18>& counter_fields() {
+  static const std::array<CounterField, 18> fields{{
       {COWPROBE_C_WP_FAULTS, "wp_faults", &Counters::wp_faults},
       {COWPROBE_C_COPIES, "copies", &Counters::copies},
       {COWPROBE_C_REUSES, "reuses", &Counters::reuses},
@@ -25,7 +25,6 @@ const std::array<CounterField, 19>& counter_fields() {
       {COWPROBE_C_HUGETLB_COPIES, "hugetlb_copies", &Counters::hugetlb_copies},
       {COWPROBE_C_HUGETLB_REUSES, "hugetlb_reuses", &Counters::hugetlb_reuses},
       {COWPROBE_C_FILE_COPIES, "file_copies", &Counters::file_copies},
-      {COWPROBE_C_LOST_WP_FAULTS, "lost_wp_faults", &Counters::lost_wp_faults},
   }};
   return fields;
 }

@@ -33,8 +33,7 @@ struct Counters {
   std::uint64_t hugetlb_copies = 0;
   std::uint64_t hugetlb_reuses = 0;
   std::uint64_t file_copies = 0;
-  std::uint64_t lost_wp_faults = 0;  // seen only by their copy or reuse: maxactive too low
-  std::uint32_t present = 0;         // bit (1 << COWPROBE_C_*) per counter sent
+  std::uint32_t present = 0;  // bit (1 << COWPROBE_C_*) per counter sent
 
   [[nodiscard]] bool has(int attr) const { return attr < 32 && ((present >> attr) & 1U) != 0; }
   void set(int attr, std::uint64_t value);
@@ -50,7 +49,7 @@ struct CounterField {
 };
 
 // Every counter this build knows, in protocol order.
-const std::array<CounterField, 19>& counter_fields();
+const std::array<CounterField, 18>& counter_fields();
 
 struct ThreadRecord {
   std::uint32_t tid = 0;

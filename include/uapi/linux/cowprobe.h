@@ -276,14 +276,6 @@ enum cowprobe_counter {
 	 * (do_cow_fault): the file page copied into an anonymous one
 	 */
 	COWPROBE_C_FILE_COPIES,
-	/*
-	 * write faults the module saw only by their copy or reuse: the
-	 * do_wp_page kretprobe had no free instance (more tracked faults in
-	 * flight than the maxactive module parameter). Not in WP_FAULTS or
-	 * any class above; a lost reuse is in no region. Nonzero: the counts
-	 * are short by this many faults, raise maxactive.
-	 */
-	COWPROBE_C_LOST_WP_FAULTS,
 
 	__COWPROBE_C_MAX,
 	COWPROBE_C_MAX = __COWPROBE_C_MAX - 1

@@ -52,34 +52,17 @@ say "max_threads=16: refused_threads $rt0 -> $rt1"
 [ "$((rt1 - rt0))" -ge 15 ] || bad "max_threads: refused_threads rose by $((rt1 - rt0)), want >= 15"
 grep -q '^while running: records=1 partial=1' "$t/threads.out" || bad "max_threads: the process not marked partial"
 
-# maxactive=1: writers at once. A fault the do_wp_page kretprobe had no
-# instance for runs neither of its handlers; the module still sees its copy
-# (the rmap kprobe, called from do_wp_page or wp_page_copy) and counts it in
-# lost_wp_faults, at the fault's address. So every region write is counted
-# exactly once: a copy, or lost. (nmissed is no measure of it: the kernel
-# increments a kretprobe's nmissed without atomics, and it counts untracked
-# tasks' misses too.)
-# Alone: with max_procs=8 the writers' tree (6 records) would fold its
-# exited writers into the root, whose region counts it does not keep.
+# maxactive=1: writers at once. do_wp_page is a plain kprobe (no instances),
+# so maxactive bounds only the huge-page kretprobes: the 4 KiB writers stay
+# exact and no probe misses. Alone: with max_procs=8 the writers' tree (6
+# records) would fold its exited writers into the root, whose region counts
+# it does not keep.
 rmmod cowprobe || bad "rmmod before maxactive=1"
 insmod /lib/modules/cowprobe.ko maxactive=1 || bad "insmod maxactive=1"
-m0=$(val nmissed)
-cp-writers --procs 4 --threads 4 --pages 32 --lost-ok >"$t/writers.out"
+cp-writers --procs 4 --threads 4 --pages 32 >"$t/writers.out"
 wrc=$?
-m1=$(val nmissed)
 sed 's/^/limits: maxactive=1: /' "$t/writers.out"
-got=$(sed -n 's/.* region copies \([0-9]*\) (want \([0-9]*\)), wp faults \([0-9]*\) .* lost \([0-9]*\);.*/\1 \2 \3 \4/p' "$t/writers.out")
-set -- $got
-say "maxactive=1: 8 writers: region copies ${1:-?} + lost ${4:-?} of ${2:-?} writes (wp faults ${3:-?}), nmissed $m0 -> $m1 (+$((m1 - m0))), cp-writers exit $wrc"
-if [ $# -ne 4 ]; then
-	bad "maxactive=1: cp-writers printed no figures: $(cat "$t/writers.out")"
-else
-	[ "$wrc" = 0 ] || bad "maxactive=1: cp-writers failed"
-	[ $(($1 + $4)) -eq "$2" ] || bad "maxactive=1: copies $1 + lost $4 != $2 region writes: a fault went uncounted"
-	[ "$3" -eq "$1" ] || bad "maxactive=1: region wp faults $3 != copies $1"
-	[ "$4" -eq 0 ] || [ "$m1" -gt "$m0" ] || bad "maxactive=1: $4 faults lost but no kretprobe miss counted"
-	[ "$4" -gt 0 ] || say "maxactive=1: no fault lost in this run (the writers did not overlap)"
-fi
+[ "$wrc" = 0 ] || bad "maxactive=1: the writers' counts are not exact, or a probe missed"
 sleep 1
 left=$(cp-ctl status)
 say "after: $left"
