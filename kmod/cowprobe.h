@@ -192,6 +192,7 @@ void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
 		   unsigned long addr, enum cowprobe_counter c, int delta,
 		   unsigned int nreg);
 unsigned int cp_nr_regions(struct cp_proc *owner);
+void cp_record_bytes(u32 *proc, u32 *thread);
 void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
 		enum cowprobe_counter c);
 int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,

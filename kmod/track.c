@@ -785,6 +785,13 @@ void cp_forget_all(void)
 	rcu_barrier();
 }
 
+/* What one record of each kind takes in its pool. */
+void cp_record_bytes(u32 *proc, u32 *thread)
+{
+	*proc = cp_proc_pool.stride;
+	*thread = cp_thread_pool.stride;
+}
+
 int cp_track_init(void)
 {
 	struct cp_proc *p;

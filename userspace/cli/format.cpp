@@ -84,6 +84,15 @@ std::string format_status(const Status& s) {
   fmt::format_to(it, "limits:    {} processes, {} threads, {} regions per process\n", s.limit_procs,
                  s.limit_threads, s.limit_regions);
   fmt::format_to(it, "tracked:   {} processes, {} threads\n", s.nr_procs, s.nr_threads);
+  if (s.proc_bytes != 0) {
+    const auto kib = [](std::uint64_t n, std::uint32_t bytes) { return n * bytes / 1024; };
+    fmt::format_to(it,
+                   "memory:    {} KiB preallocated at load: {} process records of {} bytes ({} "
+                   "KiB in use), {} thread records of {} bytes ({} KiB in use)\n",
+                   kib(s.limit_procs, s.proc_bytes) + kib(s.limit_threads, s.thread_bytes),
+                   s.limit_procs, s.proc_bytes, kib(s.nr_procs, s.proc_bytes), s.limit_threads,
+                   s.thread_bytes, kib(s.nr_threads, s.thread_bytes));
+  }
   fmt::format_to(it, "refused:   {} processes, {} threads (limits reached)\n", s.refused_procs,
                  s.refused_threads);
   fmt::format_to(it, "track_all: {}; exit records: {} sent, {} dropped (last seq {})\n",

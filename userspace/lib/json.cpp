@@ -88,6 +88,8 @@ void to_json(nlohmann::json& j, const Status& s) {
       {"folded_procs", s.folded_procs},
       {"armed", s.armed ? nlohmann::json(*s.armed) : nlohmann::json(nullptr)},
       {"armings", s.armings},
+      {"proc_bytes", s.proc_bytes},
+      {"thread_bytes", s.thread_bytes},
       {"probes", s.probes},
       {"classes", s.classes},
   };

@@ -428,6 +428,10 @@ Result<Status> parse_status(const nlmsghdr& nlh) {
       }
       case COWPROBE_A_ARMINGS:
         return get_u64(attr, "ARMINGS", st.armings);
+      case COWPROBE_A_PROC_BYTES:
+        return get_u32(attr, "PROC_BYTES", st.proc_bytes);
+      case COWPROBE_A_THREAD_BYTES:
+        return get_u32(attr, "THREAD_BYTES", st.thread_bytes);
       case COWPROBE_A_PROBES:
         return parse_list(attr, "PROBES", COWPROBE_A_PROBE, st.probes, parse_probe);
       case COWPROBE_A_CLASSES:

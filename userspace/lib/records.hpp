@@ -137,6 +137,8 @@ struct Status {
   std::uint64_t folded_procs = 0;  // exited records folded into their roots
   std::optional<bool> armed;       // absent from a module that arms its probes at load
   std::uint64_t armings = 0;       // times the probes were armed
+  std::uint32_t proc_bytes = 0;    // kernel memory per process record (0: not reported)
+  std::uint32_t thread_bytes = 0;  // per thread record
   std::vector<ProbeStatus> probes;
   std::vector<ClassStatus> classes;  // empty from a module without the self-check
 

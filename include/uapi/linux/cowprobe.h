@@ -206,6 +206,13 @@ enum cowprobe_attr {
 	 */
 	COWPROBE_A_ARMED,
 	COWPROBE_A_ARMINGS,		/* u64: times the probes were armed */
+	/*
+	 * STATUS, u32: kernel memory one process record (its max_regions
+	 * regions included) and one thread record take, cache-line aligned;
+	 * max_procs and max_threads of them are allocated at load.
+	 */
+	COWPROBE_A_PROC_BYTES,
+	COWPROBE_A_THREAD_BYTES,
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1

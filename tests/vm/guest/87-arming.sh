@@ -2,7 +2,9 @@
 # Loaded and idle, the module's kprobes are disabled (the kernel's own list,
 # /sys/kernel/debug/kprobes/list, says [DISABLED]); a WATCH arms them before
 # its first record, track_all=1 arms them, and they are disarmed again when
-# the last tracked thread is gone. STATUS reports armed and armings.
+# the last tracked thread is gone. STATUS reports armed and armings, and the
+# bytes of one process and one thread record, which times max_procs and
+# max_threads must be what the module said it preallocated at load.
 set -u
 say() { echo "87-arming: $*"; }
 fail() {
@@ -40,6 +42,16 @@ say "loaded, idle: armed $(armed), $1 kprobes of cowprobe listed, $2 disabled"
 [ "$1" -gt 0 ] || fail "no kprobe of cowprobe in /sys/kernel/debug/kprobes/list"
 [ "$1" = "$2" ] || fail "idle, but $(($1 - $2)) of $1 kprobes enabled: $(ours)"
 a0=$(armings)
+
+st=$(cowprobe status --json)
+js() { echo "$st" | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" | head -n 1; }
+pb=$(js proc_bytes) tb=$(js thread_bytes) lp=$(js limit_procs) lt=$(js limit_threads)
+kib=$(( (lp * pb + lt * tb) / 1024 ))
+said=$(dmesg | sed -n 's/.*cowprobe: \([0-9]*\) KiB preallocated.*/\1/p' | tail -n 1)
+say "records: $pb bytes per process, $tb per thread; $lp x $pb + $lt x $tb = $kib KiB, load said $said KiB"
+[ "${pb:-0}" -gt 0 ] && [ "${tb:-0}" -gt 0 ] || fail "STATUS without record sizes: $st"
+[ "$kib" = "$said" ] || fail "STATUS's record sizes give $kib KiB, the module preallocated $said KiB"
+cowprobe status | grep -q "^memory: *$kib KiB preallocated" || fail "cowprobe status does not show the memory: $(cowprobe status)"
 
 # a watched program sees the probes armed; its counts are whole
 cowprobe stat --json -o /tmp/87-stat.json -- sh -c 'cowprobe status --json >/tmp/87-inside.json; grep -c DISABLED /sys/kernel/debug/kprobes/list >/tmp/87-disabled; true' ||
