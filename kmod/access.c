@@ -27,6 +27,14 @@
 #include "compat.h"
 #include "cowprobe.h"
 
+/* users whose lab-mode watches are counted apart (max_user_procs each) */
+#define CP_LAB_USERS 64
+
+static struct {
+	kuid_t uid;
+	unsigned int nr;
+} cp_users[CP_LAB_USERS];
+
 void cp_caller_init(struct cp_caller *c, bool admin)
 {
 	c->admin = admin;
@@ -109,4 +117,57 @@ bool cp_may_watch(const struct cp_caller *c, struct task_struct *task,
 		return false;
 	}
 	return true;
+}
+
+/* task's credentials now; the caller says whether its mm is dumpable. */
+void cp_cred_snapshot(struct cp_cred *cred, struct task_struct *task,
+		      bool dumpable)
+{
+	const struct cred *tc;
+
+	rcu_read_lock();
+	tc = __task_cred(task);
+	cred->uid = tc->uid;
+	cred->euid = tc->euid;
+	cred->suid = tc->suid;
+	cred->gid = tc->gid;
+	cred->egid = tc->egid;
+	cred->sgid = tc->sgid;
+	rcu_read_unlock();
+	cred->dumpable = dumpable;
+}
+
+/* Lab mode: a user's records count against max_user_procs. */
+bool cp_user_charge(kuid_t uid)
+{
+	int i, slot = -1;
+
+	lockdep_assert_held(&cp_lock);
+	for (i = 0; i < CP_LAB_USERS; i++) {
+		if (cp_users[i].nr && uid_eq(cp_users[i].uid, uid)) {
+			if (cp_users[i].nr >= READ_ONCE(max_user_procs))
+				return false;
+			cp_users[i].nr++;
+			return true;
+		}
+		if (!cp_users[i].nr && slot < 0)
+			slot = i;
+	}
+	if (slot < 0 || !READ_ONCE(max_user_procs))
+		return false;
+	cp_users[slot].uid = uid;
+	cp_users[slot].nr = 1;
+	return true;
+}
+
+void cp_user_uncharge(kuid_t uid)
+{
+	int i;
+
+	for (i = 0; i < CP_LAB_USERS; i++) {
+		if (cp_users[i].nr && uid_eq(cp_users[i].uid, uid)) {
+			cp_users[i].nr--;
+			return;
+		}
+	}
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cowprobe's records and the functions one file offers the others. Calls go
- * one way: main -> netlink -> {track, exits, access, probes, selfcheck};
- * lifecycle -> {track, exits}; exits -> track; probes -> track;
- * selfcheck -> probes; track -> pool. The exit records reach netlink through
- * the sink it registers with exits.c, never through a direct call.
+ * one way: main -> netlink -> {get, nlmsg, verbs, arm, exits, access,
+ * selfcheck}; get -> nlmsg; verbs -> {track, access}; lifecycle -> {track,
+ * exits}; exits -> track; arm -> probes -> faults -> track; selfcheck ->
+ * probes; track -> {access, pool}. The exit records reach netlink through the
+ * sink it registers with exits.c, never through a direct call; a disarm is
+ * asked of arm.c by track.c through a work item.
  */
 #ifndef _COWPROBE_H
 #define _COWPROBE_H
@@ -155,7 +157,7 @@ void cp_pool_destroy(struct cp_pool *pool);
 void *cp_pool_get(struct cp_pool *pool);
 void cp_pool_put(struct cp_pool *pool, struct llist_node *node);
 
-/* track.c: the records and the verbs on them */
+/* track.c: the records; verbs.c: the verbs on them */
 extern raw_spinlock_t cp_lock;
 extern atomic_t cp_nr_procs;
 extern atomic_t cp_nr_threads;
@@ -193,6 +195,9 @@ void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
 		   unsigned int nreg);
 unsigned int cp_nr_regions(struct cp_proc *owner);
 void cp_record_bytes(u32 *proc, u32 *thread);
+bool cp_user_charge(kuid_t uid);
+void cp_user_uncharge(kuid_t uid);
+struct cp_proc *cp_proc_next(struct cp_proc *p);
 void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
 		enum cowprobe_counter c);
 int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,
@@ -230,7 +235,7 @@ void cp_exits_flush(void);
 int cp_lifecycle_init(void);
 void cp_lifecycle_exit(void);
 
-/* probes.c */
+/* probes.c: placing the probes; faults.c: what they do */
 struct cp_probe_info {
 	const char *name;
 	const char *symbol;
@@ -258,6 +263,23 @@ bool cp_file_copy_exact(void);
 
 void cp_probes_enable(bool on);
 
+/* faults.c: the handlers, and where the copy and reuse calls come from */
+struct kprobe;
+struct kretprobe_instance;
+struct pt_regs;
+#define CP_HUGE_DATA_SIZE sizeof(unsigned long)
+int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs);
+int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs);
+int cp_reuse_pre(struct kprobe *kp, struct pt_regs *regs);
+int cp_huge_pmd_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+int cp_huge_pmd_return(struct kretprobe_instance *ri, struct pt_regs *regs);
+int cp_hugetlb_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+int cp_hugetlb_return(struct kretprobe_instance *ri, struct pt_regs *regs);
+int cp_hugetlb_rmap_pre(struct kprobe *kp, struct pt_regs *regs);
+void cp_finish_init(void);
+void cp_wp_range_init(unsigned long wp_addr);
+u64 cp_probe_hits(unsigned int i);
+
 /* arm.c: probes armed only while something is tracked */
 void cp_arm_init(void);
 void cp_arm_exit(void);
@@ -278,6 +300,15 @@ struct cp_class_info {
 
 unsigned int cp_classes_count(void);
 void cp_class_info(unsigned int i, struct cp_class_info *ci);
+
+/* nlmsg.c: the attributes of a record (with cp_lock held) and their sizes */
+struct sk_buff;
+size_t cp_proc_size(unsigned int nr_regions, bool threads,
+		    unsigned int nr_threads);
+bool cp_threads_fit(const struct cp_proc *p);
+int cp_put_proc(struct sk_buff *skb, const struct cp_caller *c,
+		const struct cp_proc *p, bool threads, u32 extra_flags);
+int cp_put_classes(struct sk_buff *msg);
 
 /* netlink.c */
 int cp_netlink_init(void);

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GET: one process (doit), or every record the caller may see, or one tree
+ * (dump). A dump resumes after the last (tgid, serial) key it sent, so
+ * records added or removed between two of its messages neither repeat nor
+ * stop it; one record is put per hold of cp_lock.
+ */
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/task.h>
+#include "netlink.h"
+
+/*
+ * The reply is filled under cp_lock, which the size of one message bounds: a
+ * thread list longer than an attribute can hold (U16_MAX bytes, some 280
+ * threads) is left out and COWPROBE_PROC_F_THREADS_OMITTED set, as in a dump.
+ */
+static int cp_nl_get_one(struct genl_info *info, const struct cp_caller *c,
+			 pid_t nr)
+{
+	size_t size = NLMSG_GOODSIZE;
+	struct sk_buff *msg;
+	struct cp_proc *p;
+	bool threads;
+	void *hdr;
+	int tries;
+
+	/* the record may grow between sizing and filling: retry */
+	for (tries = 0; tries < 4; tries++) {
+		msg = genlmsg_new(size, GFP_KERNEL);
+		if (!msg) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "out of memory for the reply");
+			return -ENOMEM;
+		}
+		hdr = genlmsg_put_reply(msg, info, &cp_family, 0,
+					COWPROBE_CMD_GET);
+		if (!hdr) {
+			nlmsg_free(msg);
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "reply header does not fit");
+			return -EMSGSIZE;
+		}
+		raw_spin_lock(&cp_lock);
+		p = cp_proc_find(c, nr, false);
+		/* one the caller may not see does not exist for it */
+		if (!p || !cp_may_see(c, p)) {
+			raw_spin_unlock(&cp_lock);
+			nlmsg_free(msg);
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[COWPROBE_A_PID],
+					    "process is not tracked");
+			return -ENOENT;
+		}
+		threads = cp_threads_fit(p);
+		if (!cp_put_proc(msg, c, p, threads, threads ? 0 :
+				 COWPROBE_PROC_F_THREADS_OMITTED)) {
+			raw_spin_unlock(&cp_lock);
+			genlmsg_end(msg, hdr);
+			return genlmsg_reply(msg, info);
+		}
+		size = max(size * 2, cp_proc_size(p->nr_regions, threads,
+						  p->live_threads));
+		raw_spin_unlock(&cp_lock);
+		nlmsg_free(msg);
+	}
+	NL_SET_ERR_MSG_MOD(info->extack, "record too large for one message");
+	return -EMSGSIZE;
+}
+
+int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cp_caller c;
+	int err;
+
+	if (cp_require(info, COWPROBE_A_PID))
+		return -EINVAL;
+	cp_caller_of(&c, skb);
+	err = cp_nl_get_one(info, &c, nla_get_u32(info->attrs[COWPROBE_A_PID]));
+	cp_caller_release(&c);
+	return err;
+}
+
+/*
+ * A dump walks the records in (tgid, serial) order and resumes after the
+ * last key it gave: each record present for the whole dump is given once,
+ * whatever else comes and goes meanwhile, so a dump is never interrupted.
+ */
+struct cp_dump {
+	struct cp_caller caller;	/* taken at the start, as the request */
+	pid_t root;			/* 0, or only the tree of that root */
+	pid_t tgid;			/* where to resume */
+	u64 serial;
+};
+
+static_assert(sizeof(struct cp_dump) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
+static struct cp_dump *cp_dump_of(struct netlink_callback *cb)
+{
+	return (struct cp_dump *)cb->ctx;
+}
+
+int cp_nl_get_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = cp_genl_dump_attrs(cb);
+	struct cp_dump *d = cp_dump_of(cb);
+
+	memset(d, 0, sizeof(*d));
+	if (attrs[COWPROBE_A_ROOT])
+		d->root = nla_get_u32(attrs[COWPROBE_A_ROOT]);
+	cp_caller_of(&d->caller, cb->skb);
+	/* room for any record without its threads, whatever max_regions */
+	cb->min_dump_alloc = nlmsg_total_size(GENL_HDRLEN +
+					      cp_proc_size(max_regions, false, 0));
+	return 0;
+}
+
+int cp_nl_get_done(struct netlink_callback *cb)
+{
+	cp_caller_release(&cp_dump_of(cb)->caller);
+	return 0;
+}
+
+/* Puts p, or p without its threads when it alone does not fit a message. */
+static int cp_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+		       const struct cp_caller *c, const struct cp_proc *p)
+{
+	bool first = !skb->len;
+	void *hdr;
+	int err;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &cp_family, NLM_F_MULTI, COWPROBE_CMD_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	err = cp_put_proc(skb, c, p, true, 0);
+	if (err && first) {
+		genlmsg_cancel(skb, hdr);
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &cp_family, NLM_F_MULTI,
+				  COWPROBE_CMD_GET);
+		if (!hdr)
+			return -EMSGSIZE;
+		err = cp_put_proc(skb, c, p, false,
+				  COWPROBE_PROC_F_THREADS_OMITTED);
+	}
+	if (err) {
+		genlmsg_cancel(skb, hdr);
+		return err;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* records passed over per hold of cp_lock: the caller sees none of them */
+#define CP_DUMP_SKIP 32
+
+int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct cp_dump *d = cp_dump_of(cb);
+	const struct cp_caller *c = &d->caller;
+	struct cp_proc *p;
+	int skipped, err;
+
+	for (;;) {
+		/* one record per hold of cp_lock */
+		raw_spin_lock(&cp_lock);
+		p = cp_proc_from(d->tgid, d->serial);
+		for (skipped = 0; p && skipped < CP_DUMP_SKIP; skipped++) {
+			if (cp_may_see(c, p) &&
+			    (!d->root || cp_pid_nr(c, p->root_pid) == d->root))
+				break;
+			d->tgid = p->tgid;
+			d->serial = p->serial + 1;
+			p = cp_proc_from(d->tgid, d->serial);
+		}
+		if (!p) {
+			raw_spin_unlock(&cp_lock);
+			break;
+		}
+		if (skipped == CP_DUMP_SKIP) {
+			raw_spin_unlock(&cp_lock);
+			cond_resched();
+			continue;
+		}
+		err = cp_dump_one(skb, cb, c, p);
+		if (!err) {
+			d->tgid = p->tgid;
+			d->serial = p->serial + 1;
+		}
+		raw_spin_unlock(&cp_lock);
+		if (err)
+			break;
+	}
+	return skb->len;
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The attributes of a process record, its threads, regions and counters, and
+ * of the self-check, as netlink.c sends them in replies, dumps and exit
+ * records; and their sizes, so a message is allocated once, never grown.
+ */
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <net/genetlink.h>
+#include "cowprobe.h"
+
+/* Message sizes: at most what the cp_put_*() functions below write. */
+static size_t cp_counters_size(void)
+{
+	return nla_total_size(0) +
+	       (COWPROBE_C_MAX - COWPROBE_C_WP_FAULTS + 1) *
+	       nla_total_size_64bit(sizeof(u64));
+}
+
+static size_t cp_thread_size(void)
+{
+	return nla_total_size(0) + nla_total_size(sizeof(u32)) +
+	       cp_counters_size();
+}
+
+static size_t cp_region_size(void)
+{
+	return nla_total_size(0) + 2 * nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(COWPROBE_REGION_NAME_LEN) + cp_counters_size();
+}
+
+size_t cp_proc_size(unsigned int nr_regions, bool threads,
+		    unsigned int nr_threads)
+{
+	size_t size;
+
+	size = 6 * nla_total_size(sizeof(u32)) +
+	       nla_total_size(TASK_COMM_LEN) +
+	       2 * nla_total_size_64bit(sizeof(u64)) + 2 * cp_counters_size();
+	if (nr_regions)
+		size += nla_total_size(0) + nr_regions * cp_region_size();
+	if (threads)
+		size += nla_total_size(0) + nr_threads * cp_thread_size();
+	return size;
+}
+
+/* Whether the threads of p fit in one attribute, whose length is a u16. */
+bool cp_threads_fit(const struct cp_proc *p)
+{
+	return nla_total_size(0) + p->live_threads * cp_thread_size() <=
+	       U16_MAX;
+}
+
+static int cp_put_counters_as(struct sk_buff *skb, int type,
+			      const struct cp_counters *cnt)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++) {
+		if (nla_put_u64_64bit(skb, i, atomic64_read(&cnt->c[i]),
+				      COWPROBE_C_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int cp_put_counters(struct sk_buff *skb, const struct cp_counters *cnt)
+{
+	return cp_put_counters_as(skb, COWPROBE_A_COUNTERS, cnt);
+}
+
+static int cp_put_threads(struct sk_buff *skb, const struct cp_caller *c,
+			  const struct cp_proc *p)
+{
+	struct nlattr *threads, *thread;
+	struct cp_thread *t;
+
+	threads = nla_nest_start(skb, COWPROBE_A_THREADS);
+	if (!threads)
+		return -EMSGSIZE;
+	list_for_each_entry(t, &p->threads, sibling) {
+		thread = nla_nest_start(skb, COWPROBE_A_THREAD);
+		if (!thread ||
+		    nla_put_u32(skb, COWPROBE_A_PID, cp_pid_nr(c, t->tid)) ||
+		    cp_put_counters(skb, &t->cnt)) {
+			nla_nest_cancel(skb, threads);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, thread);
+	}
+	nla_nest_end(skb, threads);
+	return 0;
+}
+
+static int cp_put_regions(struct sk_buff *skb, const struct cp_proc *p)
+{
+	struct nlattr *regions, *region;
+	unsigned int i;
+
+	if (!p->nr_regions)
+		return 0;
+	regions = nla_nest_start(skb, COWPROBE_A_REGIONS);
+	if (!regions)
+		return -EMSGSIZE;
+	for (i = 0; i < p->nr_regions; i++) {
+		const struct cp_region *r = &p->regions[i];
+
+		region = nla_nest_start(skb, COWPROBE_A_REGION);
+		if (!region ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_REGION_START, r->start,
+				      COWPROBE_A_PAD) ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_REGION_END, r->end,
+				      COWPROBE_A_PAD) ||
+		    nla_put_string(skb, COWPROBE_A_REGION_NAME, r->name) ||
+		    cp_put_counters(skb, &r->cnt)) {
+			nla_nest_cancel(skb, regions);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, region);
+	}
+	nla_nest_end(skb, regions);
+	return 0;
+}
+
+/* Called with cp_lock held; pids as the caller's namespace reads them. */
+int cp_put_proc(struct sk_buff *skb, const struct cp_caller *c,
+		const struct cp_proc *p, bool threads, u32 extra_flags)
+{
+	u32 flags = p->flags | extra_flags;
+
+	if (nla_put_u32(skb, COWPROBE_A_PID, cp_pid_nr(c, p->pid)) ||
+	    nla_put_u32(skb, COWPROBE_A_PPID, cp_pid_nr(c, p->ppid_pid)) ||
+	    nla_put_u32(skb, COWPROBE_A_ROOT, cp_pid_nr(c, p->root_pid)) ||
+	    nla_put_string(skb, COWPROBE_A_COMM, p->comm) ||
+	    nla_put_u32(skb, COWPROBE_A_PROC_FLAGS, flags) ||
+	    nla_put_u32(skb, COWPROBE_A_NR_THREADS, p->nr_threads) ||
+	    nla_put_u64_64bit(skb, COWPROBE_A_START_NS, p->start_ns,
+			      COWPROBE_A_PAD) ||
+	    nla_put_u64_64bit(skb, COWPROBE_A_EXIT_NS, p->exit_ns,
+			      COWPROBE_A_PAD) ||
+	    cp_put_counters(skb, &p->cnt) || cp_put_regions(skb, p))
+		return -EMSGSIZE;
+	if (p->nr_folded &&
+	    (nla_put_u32(skb, COWPROBE_A_NR_FOLDED, p->nr_folded) ||
+	     cp_put_counters_as(skb, COWPROBE_A_FOLDED, &p->folded)))
+		return -EMSGSIZE;
+	if (threads && cp_put_threads(skb, c, p))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int cp_put_classes(struct sk_buff *msg)
+{
+	struct cp_class_info ci;
+	struct nlattr *classes, *class;
+	unsigned int i;
+
+	classes = nla_nest_start(msg, COWPROBE_A_CLASSES);
+	if (!classes)
+		return -EMSGSIZE;
+	for (i = 0; i < cp_classes_count(); i++) {
+		cp_class_info(i, &ci);
+		class = nla_nest_start(msg, COWPROBE_A_CLASS);
+		if (!class ||
+		    nla_put_string(msg, COWPROBE_CLASS_A_NAME, ci.name) ||
+		    nla_put_u32(msg, COWPROBE_CLASS_A_STATE, ci.state) ||
+		    nla_put_string(msg, COWPROBE_CLASS_A_HOW, ci.how))
+			return -EMSGSIZE;
+		nla_nest_end(msg, class);
+	}
+	nla_nest_end(msg, classes);
+	return 0;
+}
