@@ -8,16 +8,29 @@
  * Arming sleeps (kprobe_mutex, text patching), so it is done in process
  * context: a WATCH holds the probes armed before it creates the first record,
  * and turning track_all on arms them before the flag is set. Disarming is
- * decided wherever the last thread record goes (under cp_lock, in the exit
- * tracepoint) and done by a work item, which looks again under cp_arm_mutex:
- * nothing can create a record while no thread is tracked, track_all is off
- * and no WATCH holds the probes, so what it sees stays true while it works.
+ * asked for wherever the last thread record goes (under cp_lock, in the exit
+ * tracepoint) or a WATCH or track_all lets go, and done by a delayed work
+ * item disarm_delay_ms later, which looks again under cp_arm_mutex: nothing
+ * can create a record while no thread is tracked, track_all is off and no
+ * WATCH holds the probes, so what it sees stays true while it works. The
+ * delay keeps back-to-back runs (a test suite, a shell loop of cowprobe stat)
+ * from patching the probed functions' text twice per run: each patching is a
+ * cross-modification of code other CPUs run. Before 6.1 the probes, once
+ * armed, stay armed: one 5.10 guest under TCG, in one of five matrix runs,
+ * died with a call to 0 in handle_mm_fault while its probes were toggled
+ * for every scenario run, and the cause is not known.
  */
 #include <linux/kprobes.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
+#include "compat.h"
 #include "cowprobe.h"
+
+static unsigned int disarm_delay_ms = 2000;
+module_param(disarm_delay_ms, uint, 0644);
+MODULE_PARM_DESC(disarm_delay_ms,
+		 "idle this long (ms) before the probes are disarmed");
 
 static DEFINE_MUTEX(cp_arm_mutex);
 static bool cp_armed;		/* under cp_arm_mutex */
@@ -44,13 +57,22 @@ static void cp_arm_set(bool on)
 
 static void cp_disarm_fn(struct work_struct *work)
 {
+	if (!CP_DISARM_OK)
+		return;
 	mutex_lock(&cp_arm_mutex);
 	if (cp_arm_live && !cp_arm_wanted())
 		cp_arm_set(false);
 	mutex_unlock(&cp_arm_mutex);
 }
 
-static DECLARE_WORK(cp_disarm_work, cp_disarm_fn);
+static DECLARE_DELAYED_WORK(cp_disarm_work, cp_disarm_fn);
+
+static void cp_disarm_later(void)
+{
+	/* from the last idle moment on: a pending one starts over */
+	mod_delayed_work(system_wq, &cp_disarm_work,
+			 msecs_to_jiffies(READ_ONCE(disarm_delay_ms)));
+}
 
 void cp_arm_hold(void)
 {
@@ -61,13 +83,13 @@ void cp_arm_hold(void)
 	mutex_unlock(&cp_arm_mutex);
 }
 
-/* process context: disarmed now if nothing else wants the probes */
+/* process context; under the mutex, so that cp_arm_exit() cancels it */
 void cp_arm_unhold(void)
 {
 	atomic_dec(&cp_arm_holds);
 	mutex_lock(&cp_arm_mutex);
 	if (cp_arm_live && !cp_arm_wanted())
-		cp_arm_set(false);
+		cp_disarm_later();
 	mutex_unlock(&cp_arm_mutex);
 }
 
@@ -75,7 +97,7 @@ void cp_arm_unhold(void)
 void cp_arm_idle(void)
 {
 	if (READ_ONCE(cp_arm_live) && !cp_arm_wanted())
-		schedule_work(&cp_disarm_work);
+		cp_disarm_later();
 }
 
 bool cp_arm_state(u64 *count)
@@ -98,14 +120,15 @@ void cp_arm_init(void)
  * Before the probes are removed: no work item left behind. Called once the
  * tracepoints and the family are gone, so only the records' removal (after
  * this, stopped by cp_arm_live) could schedule it; a sysfs write of
- * track_all still may come, and sleeps instead of scheduling.
+ * track_all still may come: it schedules under the mutex, before
+ * cp_arm_live is cleared, so the cancel below finds it.
  */
 void cp_arm_exit(void)
 {
 	mutex_lock(&cp_arm_mutex);
 	cp_arm_live = false;
 	mutex_unlock(&cp_arm_mutex);
-	cancel_work_sync(&cp_disarm_work);
+	cancel_delayed_work_sync(&cp_disarm_work);
 }
 
 /* track_all from sysfs: armed before it is set, disarmed after it is cleared */

@@ -92,6 +92,9 @@ static inline bool cp_hugetlb_fresh_page(struct pt_regs *regs)
 #endif
 }
 
+/* arm.c: before 6.1, probes once armed stay armed (see arm.c) */
+#define CP_DISARM_OK (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0))
+
 /* 5.19 added unsharing faults for read-only GUP pins */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 19, 0)
 #define FAULT_FLAG_UNSHARE 0

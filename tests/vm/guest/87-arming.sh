@@ -26,10 +26,11 @@ klist() {
 	off=$(ours | grep -c DISABLED)
 	echo "${total:-0} ${off:-0}"
 }
-# disarming runs in a work item after the last thread record goes
+# disarming runs in a work item disarm_delay_ms (2 s) after the last thread
+# record goes; wait up to 10 s
 wait_idle() {
 	i=0
-	while [ "$(armed)" != false ] && [ $i -lt 50 ]; do
+	while [ "$(armed)" != false ] && [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
