@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Probes armed only while something can fault into a record: a live tracked
+ * With idle_disarm=1 (experimental, default off), probes armed only while
+ * something can fault into a record: a live tracked
  * thread, track_all, or a WATCH in progress. Loaded and idle, the module
  * costs the machine's CoW faults nothing (its kprobes are disabled: no int3,
  * no ftrace callback).
@@ -26,6 +27,17 @@
 #include <linux/workqueue.h>
 #include "compat.h"
 #include "cowprobe.h"
+
+/*
+ * Off by default: under TCG, guests died with a call to 0 in the fault path
+ * (handle_mm_fault on 5.10, do_anonymous_page on 6.12, where the new-anon-rmap
+ * kprobe sits) while the probes were being armed and disarmed at run time.
+ * Until that is understood, the probes are armed at load and stay armed.
+ */
+bool cp_idle_disarm;
+module_param_named(idle_disarm, cp_idle_disarm, bool, 0444);
+MODULE_PARM_DESC(idle_disarm,
+		 "experimental: disable the kprobes while nothing is tracked");
 
 static unsigned int disarm_delay_ms = 2000;
 module_param(disarm_delay_ms, uint, 0644);
@@ -77,6 +89,8 @@ static void cp_disarm_later(void)
 void cp_arm_hold(void)
 {
 	atomic_inc(&cp_arm_holds);
+	if (!cp_idle_disarm)
+		return;
 	mutex_lock(&cp_arm_mutex);
 	if (cp_arm_live)
 		cp_arm_set(true);
@@ -87,6 +101,8 @@ void cp_arm_hold(void)
 void cp_arm_unhold(void)
 {
 	atomic_dec(&cp_arm_holds);
+	if (!cp_idle_disarm)
+		return;
 	mutex_lock(&cp_arm_mutex);
 	if (cp_arm_live && !cp_arm_wanted())
 		cp_disarm_later();
@@ -96,7 +112,7 @@ void cp_arm_unhold(void)
 /* any context (the last thread record went under cp_lock): check later */
 void cp_arm_idle(void)
 {
-	if (READ_ONCE(cp_arm_live) && !cp_arm_wanted())
+	if (cp_idle_disarm && READ_ONCE(cp_arm_live) && !cp_arm_wanted())
 		cp_disarm_later();
 }
 
@@ -111,8 +127,13 @@ void cp_arm_init(void)
 {
 	mutex_lock(&cp_arm_mutex);
 	cp_arm_live = true;
-	if (cp_arm_wanted())
+	if (!cp_idle_disarm) {
+		/* registered enabled: armed from load on, never toggled */
+		cp_armed = true;
+		atomic64_inc(&cp_arm_count);
+	} else if (cp_arm_wanted()) {
 		cp_arm_set(true);
+	}
 	mutex_unlock(&cp_arm_mutex);
 }
 

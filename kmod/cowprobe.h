@@ -280,7 +280,8 @@ void cp_finish_init(void);
 void cp_wp_range_init(unsigned long wp_addr);
 u64 cp_probe_hits(unsigned int i);
 
-/* arm.c: probes armed only while something is tracked */
+/* arm.c: with idle_disarm, probes armed only while something is tracked */
+extern bool cp_idle_disarm;
 void cp_arm_init(void);
 void cp_arm_exit(void);
 void cp_arm_hold(void);

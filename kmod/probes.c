@@ -134,15 +134,15 @@ static int cp_probe_try(struct cp_probe *p, const char *symbol)
 			.data_size = p->data_size,
 			.maxactive = maxactive,
 			.kp.symbol_name = p->symbol,
-			/* armed by arm.c while something is tracked */
-			.kp.flags = KPROBE_FLAG_DISABLED,
+			/* with idle_disarm, armed by arm.c while tracking */
+			.kp.flags = cp_idle_disarm ? KPROBE_FLAG_DISABLED : 0,
 		};
 		err = register_kretprobe(&p->krp);
 	} else {
 		p->kp = (struct kprobe) {
 			.pre_handler = p->pre_handler,
 			.symbol_name = p->symbol,
-			.flags = KPROBE_FLAG_DISABLED,
+			.flags = cp_idle_disarm ? KPROBE_FLAG_DISABLED : 0,
 		};
 		err = register_kprobe(&p->kp);
 	}
