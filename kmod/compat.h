@@ -92,6 +92,36 @@ static inline bool cp_hugetlb_fresh_page(struct pt_regs *regs)
 #endif
 }
 
+/*
+ * maps.c: the mapping whose range holds the address before vma's start, and
+ * a walk over an mm's mappings (*index: where the walk is). Before 6.1 the
+ * mappings were a list; since, a maple tree, read under RCU as
+ * lock_vma_under_rcu() reads it.
+ */
+static inline struct vm_area_struct *cp_vma_before(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+	return vma->vm_prev;
+#else
+	unsigned long index = vma->vm_start - 1;
+
+	return vma->vm_start ?
+		mt_find(&vma->vm_mm->mm_mt, &index, vma->vm_start - 1) : NULL;
+#endif
+}
+
+static inline struct vm_area_struct *cp_vma_after(struct mm_struct *mm,
+						  struct vm_area_struct *vma,
+						  unsigned long *index)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+	return vma ? vma->vm_next : mm->mmap;
+#else
+	/* mt_find() moves index past the mapping it returns */
+	return mt_find(&mm->mm_mt, index, ULONG_MAX);
+#endif
+}
+
 /* arm.c: before 6.1, probes once armed stay armed (see arm.c) */
 #define CP_DISARM_OK (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0))
 

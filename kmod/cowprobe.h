@@ -39,6 +39,21 @@ struct cp_region {
 	struct cp_counters cnt;
 };
 
+/* maps.c: one mapping's counts; filled, then published by ready */
+struct cp_map {
+	u64 start;
+	u64 end;
+	u64 pgoff;
+	u64 ino;
+	unsigned long file;		/* the struct file, compared only */
+	u32 dev;
+	u8 kind;			/* enum cowprobe_map_kind */
+	u8 flags;			/* COWPROBE_MAP_F_* */
+	u8 ready;
+	char name[COWPROBE_MAP_NAME_LEN];
+	struct cp_counters cnt;
+};
+
 /* What ptrace compares, as the process had it at its last fork, exec or exit. */
 struct cp_cred {
 	kuid_t uid, euid, suid;
@@ -84,8 +99,9 @@ struct cp_proc {
 	char comm[TASK_COMM_LEN];
 	struct cp_counters cnt;
 	struct cp_counters folded;	/* of a root: what its folded members counted */
+	atomic_t nr_maps;		/* buckets claimed (maps.c) */
 	unsigned int nr_regions;	/* published with release semantics */
-	struct cp_region regions[];	/* max_regions of them */
+	struct cp_region regions[];	/* max_regions, then the buckets */
 };
 
 /* What the page written in the fault in progress was. */
@@ -116,6 +132,8 @@ struct cp_fault {
 	struct mm_struct *mm;		/* the mm faulted on, for remote faults */
 	u64 wp_owner;			/* serial of the record it is counted in */
 	unsigned long wp_addr;
+	struct cp_map *wp_map;		/* its mapping's bucket, or NULL */
+	struct cp_map *huge_map;	/* of the huge-PMD fault in progress */
 };
 
 /* One per live tracked thread; looked up by task on the fault path. */
@@ -168,6 +186,7 @@ extern atomic64_t cp_folded_procs;
 extern unsigned int max_procs;
 extern unsigned int max_threads;
 extern unsigned int max_regions;
+extern unsigned int max_maps;
 extern unsigned int max_user_procs;
 extern bool cp_unprivileged;
 extern bool cp_track_all;
@@ -191,15 +210,15 @@ void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm);
 void cp_cred_snapshot(struct cp_cred *cred, struct task_struct *task,
 		      bool dumpable);
 void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
-		   unsigned long addr, enum cowprobe_counter c, int delta,
-		   unsigned int nreg);
+		   struct cp_map *m, unsigned long addr, enum cowprobe_counter c,
+		   int delta, unsigned int nreg);
 unsigned int cp_nr_regions(struct cp_proc *owner);
 void cp_record_bytes(u32 *proc, u32 *thread);
 bool cp_user_charge(kuid_t uid);
 void cp_user_uncharge(kuid_t uid);
 struct cp_proc *cp_proc_next(struct cp_proc *p);
-void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
-		enum cowprobe_counter c);
+void cp_account(struct cp_thread *t, struct cp_proc *owner, struct cp_map *m,
+		unsigned long addr, enum cowprobe_counter c);
 int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,
 	     struct netlink_ext_ack *extack);
 int cp_unwatch(const struct cp_caller *c, pid_t root,
@@ -302,8 +321,23 @@ struct cp_class_info {
 unsigned int cp_classes_count(void);
 void cp_class_info(unsigned int i, struct cp_class_info *ci);
 
+/* maps.c: counts per mapping (COWPROBE_WATCH_F_MAPS) */
+struct vm_area_struct;
+size_t cp_maps_layout(size_t rec_size);
+struct cp_map *cp_maps(const struct cp_proc *p);
+struct cp_map *cp_map_of(struct cp_proc *p, struct vm_area_struct *vma,
+			 unsigned long addr);
+struct cp_map *cp_map_at(struct cp_proc *p, unsigned long addr);
+void cp_maps_at_fork(struct cp_proc *p, struct mm_struct *mm);
+void cp_maps_reset(struct cp_proc *p);
+size_t cp_maps_size(void);
+
 /* nlmsg.c: the attributes of a record (with cp_lock held) and their sizes */
 struct sk_buff;
+size_t cp_counters_size(void);
+int cp_put_counters_as(struct sk_buff *skb, int type,
+		       const struct cp_counters *cnt);
+int cp_put_maps(struct sk_buff *skb, const struct cp_proc *p);
 size_t cp_proc_size(unsigned int nr_regions, bool threads,
 		    unsigned int nr_threads);
 bool cp_threads_fit(const struct cp_proc *p);

@@ -28,14 +28,16 @@
  * allocation.
  */
 void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
-		   unsigned long addr, enum cowprobe_counter c, int delta,
-		   unsigned int nreg)
+		   struct cp_map *m, unsigned long addr, enum cowprobe_counter c,
+		   int delta, unsigned int nreg)
 {
 	unsigned int i;
 
 	if (t && t->proc == owner)
 		atomic64_add(delta, &t->cnt.c[c]);
 	atomic64_add(delta, &owner->cnt.c[c]);
+	if (m)
+		atomic64_add(delta, &m->cnt.c[c]);
 	for (i = 0; i < nreg; i++) {
 		struct cp_region *r = &owner->regions[i];
 
@@ -52,10 +54,10 @@ unsigned int cp_nr_regions(struct cp_proc *owner)
 	return smp_load_acquire(&owner->nr_regions);
 }
 
-void cp_account(struct cp_thread *t, struct cp_proc *owner, unsigned long addr,
-		enum cowprobe_counter c)
+void cp_account(struct cp_thread *t, struct cp_proc *owner, struct cp_map *m,
+		unsigned long addr, enum cowprobe_counter c)
 {
-	cp_account_in(t, owner, addr, c, 1, cp_nr_regions(owner));
+	cp_account_in(t, owner, m, addr, c, 1, cp_nr_regions(owner));
 }
 
 static DEFINE_PER_CPU(u64, cp_hits[CP_NR_PROBES]);
@@ -238,9 +240,12 @@ int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 		owner = mm != current->mm || (current->flags & PF_KTHREAD) ?
 			cp_proc_by_mm(mm) : NULL;
 		if (owner) {
-			cp_account(NULL, owner, addr, COWPROBE_C_WP_FAULTS);
-			cp_account(NULL, owner, addr, COWPROBE_C_OTHER);
-			cp_account(NULL, owner, addr, COWPROBE_C_REMOTE_WP_FAULTS);
+			struct cp_map *m = cp_map_of(owner, vmf->vma, addr);
+
+			cp_account(NULL, owner, m, addr, COWPROBE_C_WP_FAULTS);
+			cp_account(NULL, owner, m, addr, COWPROBE_C_OTHER);
+			cp_account(NULL, owner, m, addr,
+				   COWPROBE_C_REMOTE_WP_FAULTS);
 		}
 		goto out;
 	}
@@ -261,13 +266,15 @@ int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 	f->mm = mm;
 	f->wp_owner = owner->serial;
 	f->wp_nreg = cp_nr_regions(owner);
+	f->wp_map = cp_map_of(owner, vmf->vma, addr);
 	f->wp_class = flags & CP_WP_SHARED ? COWPROBE_C_SHARED_WRITES :
 					     COWPROBE_C_OTHER;
-	cp_account_in(t, owner, addr, COWPROBE_C_WP_FAULTS, 1, f->wp_nreg);
-	cp_account_in(t, owner, addr, f->wp_class, 1, f->wp_nreg);
+	cp_account_in(t, owner, f->wp_map, addr, COWPROBE_C_WP_FAULTS, 1,
+		      f->wp_nreg);
+	cp_account_in(t, owner, f->wp_map, addr, f->wp_class, 1, f->wp_nreg);
 	if (flags & CP_WP_REMOTE)
-		cp_account_in(t, owner, addr, COWPROBE_C_REMOTE_WP_FAULTS, 1,
-			      f->wp_nreg);
+		cp_account_in(t, owner, f->wp_map, addr,
+			      COWPROBE_C_REMOTE_WP_FAULTS, 1, f->wp_nreg);
 	f->in_wp = true;
 	this_cpu_inc(cp_hits[CP_PROBE_WP]);
 out:
@@ -298,6 +305,7 @@ static void cp_wp_outcome(struct cp_thread *t, enum cp_outcome out)
 	struct cp_proc *owner;
 	unsigned int n = f->wp_nreg;
 	unsigned long addr = f->wp_addr;
+	struct cp_map *m = f->wp_map;
 
 	f->in_wp = false;
 	/* the record counted in at the start, if it is still there */
@@ -307,16 +315,19 @@ static void cp_wp_outcome(struct cp_thread *t, enum cp_outcome out)
 	c = cp_wp_class(f, out);
 	if (c == f->wp_class)
 		return;
-	cp_account_in(t, owner, addr, f->wp_class, -1, n);
-	cp_account_in(t, owner, addr, c, 1, n);
+	cp_account_in(t, owner, m, addr, f->wp_class, -1, n);
+	cp_account_in(t, owner, m, addr, c, 1, n);
 	if (c == COWPROBE_C_COPIES || c == COWPROBE_C_UNSHARE_COPIES) {
 		if (f->wp_flags & CP_WP_KSM)
-			cp_account_in(t, owner, addr, COWPROBE_C_KSM_COPIES, 1, n);
+			cp_account_in(t, owner, m, addr, COWPROBE_C_KSM_COPIES,
+				      1, n);
 		if (f->wp_flags & CP_WP_THP)
-			cp_account_in(t, owner, addr, COWPROBE_C_THP_COPIES, 1, n);
+			cp_account_in(t, owner, m, addr, COWPROBE_C_THP_COPIES,
+				      1, n);
 	}
 	if ((f->wp_flags & CP_WP_REMOTE) && c == COWPROBE_C_COPIES)
-		cp_account_in(t, owner, addr, COWPROBE_C_REMOTE_COPIES, 1, n);
+		cp_account_in(t, owner, m, addr, COWPROBE_C_REMOTE_COPIES, 1,
+			      n);
 }
 
 int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -334,7 +345,9 @@ int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	} else if (vma->vm_file && !vma_is_anonymous(vma) &&
 		   !(vma->vm_flags & VM_SHARED) && vma->vm_mm == current->mm &&
 		   cp_from_finish(regs)) {
-		cp_account(t, t->proc, cp_arg(regs, 2) & PAGE_MASK,
+		unsigned long addr = cp_arg(regs, 2) & PAGE_MASK;
+
+		cp_account(t, t->proc, cp_map_of(t->proc, vma, addr), addr,
 			   COWPROBE_C_FILE_COPIES);
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
 	}
@@ -375,11 +388,14 @@ int cp_huge_pmd_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct vm_fault *vmf = (struct vm_fault *)cp_arg(regs, 0);
 	struct cp_huge_data *d = (struct cp_huge_data *)ri->data;
+	struct cp_thread *t;
 	int ret = 1;
 
 	rcu_read_lock();
-	if (cp_local(vmf->vma->vm_mm)) {
+	t = cp_local(vmf->vma->vm_mm);
+	if (t) {
 		d->addr = vmf->address;
+		t->f.huge_map = cp_map_of(t->proc, vmf->vma, d->addr);
 		this_cpu_inc(cp_hits[CP_PROBE_HUGE_PMD]);
 		ret = 0;
 	}
@@ -396,11 +412,15 @@ int cp_huge_pmd_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
 	if (t) {
-		cp_account(t, t->proc, d->addr, COWPROBE_C_THP_WP_FAULTS);
+		struct cp_map *m = t->f.huge_map;
+
+		cp_account(t, t->proc, m, d->addr, COWPROBE_C_THP_WP_FAULTS);
 		if (ret & VM_FAULT_FALLBACK)
-			cp_account(t, t->proc, d->addr, COWPROBE_C_THP_FALLBACKS);
+			cp_account(t, t->proc, m, d->addr,
+				   COWPROBE_C_THP_FALLBACKS);
 		else if (!(ret & VM_FAULT_ERROR))
-			cp_account(t, t->proc, d->addr, COWPROBE_C_THP_REUSES);
+			cp_account(t, t->proc, m, d->addr,
+				   COWPROBE_C_THP_REUSES);
 	}
 	rcu_read_unlock();
 	return 0;
@@ -438,12 +458,18 @@ int cp_hugetlb_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	rcu_read_lock();
 	t = cp_thread_lookup(current);
 	if (t && t->f.in_hugetlb) {
+		/* no mapping at hand here: the bucket holding the address */
+		struct cp_map *m = cp_map_at(t->proc, d->addr);
+
 		t->f.in_hugetlb = false;
-		cp_account(t, t->proc, d->addr, COWPROBE_C_HUGETLB_WP_FAULTS);
+		cp_account(t, t->proc, m, d->addr,
+			   COWPROBE_C_HUGETLB_WP_FAULTS);
 		if (t->f.hugetlb_outcome == CP_OUT_COPY)
-			cp_account(t, t->proc, d->addr, COWPROBE_C_HUGETLB_COPIES);
+			cp_account(t, t->proc, m, d->addr,
+				   COWPROBE_C_HUGETLB_COPIES);
 		else if (!(ret & VM_FAULT_ERROR))
-			cp_account(t, t->proc, d->addr, COWPROBE_C_HUGETLB_REUSES);
+			cp_account(t, t->proc, m, d->addr,
+				   COWPROBE_C_HUGETLB_REUSES);
 	}
 	rcu_read_unlock();
 	return 0;

@@ -71,9 +71,11 @@ static void cp_newtask(struct task_struct *task, bool thread)
 		if (!(p->flags & COWPROBE_PROC_F_FOLLOW))
 			goto out;
 		p = cp_proc_new(task, p, COWPROBE_PROC_F_FOLLOW |
-				(p->flags & COWPROBE_PROC_F_AUTO));
+				(p->flags & (COWPROBE_PROC_F_AUTO |
+					     COWPROBE_PROC_F_MAPS)));
 		if (!p)
 			goto out;
+		cp_maps_at_fork(p, task->mm);
 	}
 	if (!cp_thread_new(p, task) && !p->live_threads)
 		cp_proc_del(p);
@@ -198,6 +200,7 @@ static void cp_on_exec(void *data, struct task_struct *task, pid_t old_pid,
 		 * stay readable for a fault path that loaded the old count.
 		 */
 		WRITE_ONCE(p->nr_regions, 0);
+		cp_maps_reset(p);
 	}
 	raw_spin_unlock(&cp_lock);
 }

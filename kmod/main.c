@@ -16,6 +16,11 @@ unsigned int max_regions = 4;
 module_param(max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "address regions counted apart per process (1-64)");
 
+unsigned int max_maps = 8;
+module_param(max_maps, uint, 0444);
+MODULE_PARM_DESC(max_maps,
+		 "mapping buckets per process, for watches with COWPROBE_WATCH_F_MAPS (0-64; 0: none)");
+
 bool cp_unprivileged;
 module_param_named(unprivileged, cp_unprivileged, bool, 0644);
 MODULE_PARM_DESC(unprivileged,
@@ -30,8 +35,9 @@ static int __init cp_init(void)
 {
 	int err;
 
-	if (!max_procs || !max_threads || !max_regions || max_regions > 64) {
-		pr_err("max_procs and max_threads must be positive, max_regions 1 to 64\n");
+	if (!max_procs || !max_threads || !max_regions || max_regions > 64 ||
+	    max_maps > 64) {
+		pr_err("max_procs and max_threads must be positive, max_regions 1 to 64, max_maps 0 to 64\n");
 		return -EINVAL;
 	}
 

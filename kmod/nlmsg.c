@@ -10,7 +10,7 @@
 #include "cowprobe.h"
 
 /* Message sizes: at most what the cp_put_*() functions below write. */
-static size_t cp_counters_size(void)
+size_t cp_counters_size(void)
 {
 	return nla_total_size(0) +
 	       (COWPROBE_C_MAX - COWPROBE_C_WP_FAULTS + 1) *
@@ -41,7 +41,7 @@ size_t cp_proc_size(unsigned int nr_regions, bool threads,
 		size += nla_total_size(0) + nr_regions * cp_region_size();
 	if (threads)
 		size += nla_total_size(0) + nr_threads * cp_thread_size();
-	return size;
+	return size + cp_maps_size();
 }
 
 /* Whether the threads of p fit in one attribute, whose length is a u16. */
@@ -51,8 +51,8 @@ bool cp_threads_fit(const struct cp_proc *p)
 	       U16_MAX;
 }
 
-static int cp_put_counters_as(struct sk_buff *skb, int type,
-			      const struct cp_counters *cnt)
+int cp_put_counters_as(struct sk_buff *skb, int type,
+		       const struct cp_counters *cnt)
 {
 	struct nlattr *nest;
 	int i;
@@ -145,7 +145,8 @@ int cp_put_proc(struct sk_buff *skb, const struct cp_caller *c,
 			      COWPROBE_A_PAD) ||
 	    nla_put_u64_64bit(skb, COWPROBE_A_EXIT_NS, p->exit_ns,
 			      COWPROBE_A_PAD) ||
-	    cp_put_counters(skb, &p->cnt) || cp_put_regions(skb, p))
+	    cp_put_counters(skb, &p->cnt) || cp_put_regions(skb, p) ||
+	    cp_put_maps(skb, p))
 		return -EMSGSIZE;
 	if (p->nr_folded &&
 	    (nla_put_u32(skb, COWPROBE_A_NR_FOLDED, p->nr_folded) ||

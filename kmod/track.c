@@ -458,7 +458,7 @@ int cp_track_init(void)
 	int err;
 
 	err = cp_pool_init(&cp_proc_pool, max_procs,
-			   struct_size(p, regions, max_regions),
+			   cp_maps_layout(struct_size(p, regions, max_regions)),
 			   offsetof(struct cp_proc, free_node));
 	if (err)
 		goto err_nomem;
@@ -476,7 +476,7 @@ int cp_track_init(void)
 err_procs:
 	cp_pool_destroy(&cp_proc_pool);
 err_nomem:
-	pr_err("cannot preallocate %u process and %u thread records (module parameters max_procs, max_regions, max_threads)\n",
+	pr_err("cannot preallocate %u process and %u thread records (module parameters max_procs, max_regions, max_maps, max_threads)\n",
 	       max_procs, max_threads);
 	return err;
 }

@@ -56,6 +56,8 @@ int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,
 		p->flags &= ~(COWPROBE_PROC_F_AUTO | COWPROBE_PROC_F_FOLLOW);
 		if (flags & COWPROBE_WATCH_F_CHILDREN)
 			p->flags |= COWPROBE_PROC_F_FOLLOW;
+		if (flags & COWPROBE_WATCH_F_MAPS)
+			p->flags |= COWPROBE_PROC_F_MAPS;
 		p->root_rec = p;
 		old_root = p->root_pid;	/* put once cp_lock is let go */
 		p->root_pid = get_pid(p->pid);
@@ -73,8 +75,11 @@ int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,
 		err = -ENOSPC;
 		goto out;
 	}
-	p = cp_proc_new(leader, NULL, flags & COWPROBE_WATCH_F_CHILDREN ?
-			COWPROBE_PROC_F_FOLLOW : 0);
+	p = cp_proc_new(leader, NULL,
+			(flags & COWPROBE_WATCH_F_CHILDREN ?
+			 COWPROBE_PROC_F_FOLLOW : 0) |
+			(flags & COWPROBE_WATCH_F_MAPS ?
+			 COWPROBE_PROC_F_MAPS : 0));
 	if (!p) {
 		if (!c->admin)
 			cp_user_uncharge(c->uid);

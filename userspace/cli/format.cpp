@@ -76,6 +76,31 @@ std::string format_proc_table(const std::vector<ProcRecord>& records, bool threa
   return out;
 }
 
+std::string format_map_tables(const std::vector<ProcRecord>& records, const MountTable& mounts) {
+  std::string out;
+  for (const auto& rec : records) {
+    if ((rec.flags & COWPROBE_PROC_F_MAPS) == 0) {
+      continue;
+    }
+    fmt::format_to(std::back_inserter(out), "\n pid {} ({}) by mapping:\n", rec.pid, rec.comm);
+    fmt::format_to(std::back_inserter(out), "{:>10} {:>10} {:>10} {:>10}  {}\n", "COPIES", "REUSES",
+                   "ZERO-FILLS", "WP-FAULTS", "MAPPING");
+    for (const auto& m : mappings_of(rec, mounts)) {
+      const Counters& c = m.counters;
+      if (c.wp_faults + c.file_copies + c.thp_wp_faults + c.hugetlb_wp_faults == 0 && !m.at_fork) {
+        continue;
+      }
+      fmt::format_to(std::back_inserter(out), "{:>10} {:>10} {:>10} {:>10}  {}{}\n",
+                     count(c, COWPROBE_C_COPIES, &Counters::copies),
+                     count(c, COWPROBE_C_REUSES, &Counters::reuses),
+                     count(c, COWPROBE_C_ZERO_FILLS, &Counters::zero_fills),
+                     count(c, COWPROBE_C_WP_FAULTS, &Counters::wp_faults), m.name,
+                     m.at_fork ? " (shared at fork)" : "");
+    }
+  }
+  return out;
+}
+
 std::string format_status(const Status& s) {
   std::string out;
   auto it = std::back_inserter(out);
@@ -83,6 +108,10 @@ std::string format_status(const Status& s) {
                  s.genl_version);
   fmt::format_to(it, "limits:    {} processes, {} threads, {} regions per process\n", s.limit_procs,
                  s.limit_threads, s.limit_regions);
+  fmt::format_to(it,
+                 "mappings:  {} buckets per process for stat --maps (module parameter max_maps, "
+                 "in the process record's size)\n",
+                 s.limit_maps);
   fmt::format_to(it, "tracked:   {} processes, {} threads\n", s.nr_procs, s.nr_threads);
   if (s.proc_bytes != 0) {
     const auto kib = [](std::uint64_t n, std::uint32_t bytes) { return n * bytes / 1024; };

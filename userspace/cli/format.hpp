@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "maps.hpp"
 #include "records.hpp"
 
 namespace cowprobe::cli {
@@ -15,5 +16,7 @@ Counters totals(const std::vector<ProcRecord>& records);
 // Header, one row per process (and per thread with threads), a totals row.
 std::string format_proc_table(const std::vector<ProcRecord>& records, bool threads);
 std::string format_status(const Status& status);
+// Per process with mapping buckets: a row per mapping (cowprobe stat --maps).
+std::string format_map_tables(const std::vector<ProcRecord>& records, const MountTable& mounts);
 
 }  // namespace cowprobe::cli

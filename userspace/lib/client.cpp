@@ -66,10 +66,13 @@ Result<Status> Client::status() {
   return parse_status(reply->front().header());
 }
 
-Result<void> Client::watch(pid_t pid, bool children) {
+Result<void> Client::watch(pid_t pid, bool children, bool maps) {
   RequestBuffer buf;
-  (void)build_watch(buf, family_, sock_.next_seq(), as_u32(pid),
-                    children ? static_cast<std::uint32_t>(COWPROBE_WATCH_F_CHILDREN) : 0U);
+  std::uint32_t flags = children ? static_cast<std::uint32_t>(COWPROBE_WATCH_F_CHILDREN) : 0U;
+  if (maps) {
+    flags |= static_cast<std::uint32_t>(COWPROBE_WATCH_F_MAPS);
+  }
+  (void)build_watch(buf, family_, sock_.next_seq(), as_u32(pid), flags);
   auto reply = sock_.transact(buf.bytes);
   if (!reply) {
     return explain(reply.error(), fmt::format("watch {}", pid), pid);

@@ -22,7 +22,8 @@ class Client {
 
   Result<Status> status();
   // Tracks pid's threads; with children, every process it creates later.
-  Result<void> watch(pid_t pid, bool children);
+  // With maps, counts per mapping too (COWPROBE_WATCH_F_MAPS).
+  Result<void> watch(pid_t pid, bool children, bool maps = false);
   Result<void> unwatch(pid_t pid);
   Result<ProcRecord> get(pid_t pid);
   // Every record, or only those of the tree watched as root.

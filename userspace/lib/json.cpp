@@ -54,6 +54,20 @@ void to_json(nlohmann::json& j, const ProcRecord& p) {
   add_counters(j, p.counters);
 }
 
+void to_json(nlohmann::json& j, const Mapping& m) {
+  j = nlohmann::json{{"name", m.name}, {"start", m.start}, {"end", m.end}, {"at_fork", m.at_fork}};
+  add_counters(j, m.counters);
+}
+
+void to_json(nlohmann::json& j, const ForkHint& h) {
+  j = nlohmann::json{{"pid", h.pid},         {"ppid", h.ppid},   {"processes", h.processes},
+                     {"mapping", h.mapping}, {"pages", h.pages}, {"copies", h.copies},
+                     {"text", h.text}};
+  if (h.parent_copies >= 0) {
+    j["parent_copies"] = h.parent_copies;
+  }
+}
+
 void to_json(nlohmann::json& j, const ProbeStatus& p) {
   j = nlohmann::json{
       {"name", p.name},   {"symbol", p.symbol},   {"state", probe_state_name(p.state)},
@@ -75,6 +89,7 @@ void to_json(nlohmann::json& j, const Status& s) {
       {"limit_procs", s.limit_procs},
       {"limit_threads", s.limit_threads},
       {"limit_regions", s.limit_regions},
+      {"limit_maps", s.limit_maps},
       {"nr_procs", s.nr_procs},
       {"nr_threads", s.nr_threads},
       {"refused_procs", s.refused_procs},

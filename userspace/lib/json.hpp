@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "maps.hpp"
 #include "records.hpp"
 #include "workloads.hpp"
 
@@ -16,6 +17,8 @@ void add_counters(nlohmann::json& j, const Counters& c);
 void to_json(nlohmann::json& j, const ThreadRecord& t);
 void to_json(nlohmann::json& j, const RegionRecord& r);
 void to_json(nlohmann::json& j, const ProcRecord& p);
+void to_json(nlohmann::json& j, const Mapping& m);
+void to_json(nlohmann::json& j, const ForkHint& h);
 void to_json(nlohmann::json& j, const ProbeStatus& p);
 void to_json(nlohmann::json& j, const Status& s);
 void to_json(nlohmann::json& j, const ExpectedCounts& e);

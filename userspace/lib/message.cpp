@@ -171,6 +171,36 @@ Result<void> parse_region(const nlattr* nest, RegionRecord& out) {
   });
 }
 
+Result<void> parse_map(const nlattr* nest, MapRecord& out) {
+  if (auto r = get_nested(nest, "MAP"); !r) {
+    return r;
+  }
+  return for_each_nested(nest, [&](const nlattr* attr) -> Result<void> {
+    switch (mnl_attr_get_type(attr)) {
+      case COWPROBE_A_MAP_START:
+        return get_u64(attr, "MAP_START", out.start);
+      case COWPROBE_A_MAP_END:
+        return get_u64(attr, "MAP_END", out.end);
+      case COWPROBE_A_MAP_KIND:
+        return get_u32(attr, "MAP_KIND", out.kind);
+      case COWPROBE_A_MAP_NAME:
+        return get_string(attr, "MAP_NAME", out.name);
+      case COWPROBE_A_MAP_DEV:
+        return get_u32(attr, "MAP_DEV", out.dev);
+      case COWPROBE_A_MAP_INO:
+        return get_u64(attr, "MAP_INO", out.ino);
+      case COWPROBE_A_MAP_PGOFF:
+        return get_u64(attr, "MAP_PGOFF", out.pgoff);
+      case COWPROBE_A_MAP_FLAGS:
+        return get_u32(attr, "MAP_FLAGS", out.flags);
+      case COWPROBE_A_COUNTERS:
+        return parse_counters(attr, out.counters);
+      default:
+        return {};
+    }
+  });
+}
+
 // A nest holding a list of element_type nests, each parsed by parse_one.
 template <typename T, typename Parse>
 Result<void> parse_list(const nlattr* nest, std::string_view what, int element_type,
@@ -365,6 +395,10 @@ Result<ProcRecord> parse_proc(const nlmsghdr& nlh) {
         return parse_list(attr, "THREADS", COWPROBE_A_THREAD, rec.threads, parse_thread);
       case COWPROBE_A_REGIONS:
         return parse_list(attr, "REGIONS", COWPROBE_A_REGION, rec.regions, parse_region);
+      case COWPROBE_A_MAPS:
+        return parse_list(attr, "MAPS", COWPROBE_A_MAP, rec.maps, parse_map);
+      case COWPROBE_A_MAPS_OVERFLOW:
+        return parse_counters(attr, rec.maps_overflow.emplace());
       case COWPROBE_A_NR_FOLDED:
         return get_u32(attr, "NR_FOLDED", rec.nr_folded);
       case COWPROBE_A_FOLDED:
@@ -396,6 +430,8 @@ Result<Status> parse_status(const nlmsghdr& nlh) {
         return get_u32(attr, "LIMIT_THREADS", st.limit_threads);
       case COWPROBE_A_LIMIT_REGIONS:
         return get_u32(attr, "LIMIT_REGIONS", st.limit_regions);
+      case COWPROBE_A_LIMIT_MAPS:
+        return get_u32(attr, "LIMIT_MAPS", st.limit_maps);
       case COWPROBE_A_NR_PROCS:
         return get_u32(attr, "NR_PROCS", st.nr_procs);
       case COWPROBE_A_NR_THREADS:

@@ -63,6 +63,22 @@ struct RegionRecord {
   Counters counters;
 };
 
+// COWPROBE_A_MAP: one mapping bucket of a process watched with
+// COWPROBE_WATCH_F_MAPS (cowprobe stat --maps).
+struct MapRecord {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  std::uint32_t kind = COWPROBE_MAP_ANON;
+  std::string name;  // a file's path inside its file system ("" if none)
+  std::uint32_t dev = 0;
+  std::uint64_t ino = 0;
+  std::uint64_t pgoff = 0;
+  std::uint32_t flags = 0;  // COWPROBE_MAP_F_*
+  Counters counters;
+
+  [[nodiscard]] bool at_fork() const { return (flags & COWPROBE_MAP_F_AT_FORK) != 0; }
+};
+
 struct ProcRecord {
   std::uint32_t pid = 0;
   std::uint32_t ppid = 0;
@@ -75,6 +91,9 @@ struct ProcRecord {
   Counters counters;
   std::vector<ThreadRecord> threads;
   std::vector<RegionRecord> regions;
+  // Counted per mapping (COWPROBE_A_MAPS), and what found no bucket.
+  std::vector<MapRecord> maps;
+  std::optional<Counters> maps_overflow;
   // Of a watched root: exited members of its tree whose records the module
   // folded into it when its pool ran low (their counters summed here).
   std::uint32_t nr_folded = 0;
@@ -124,6 +143,7 @@ struct Status {
   std::uint32_t limit_procs = 0;
   std::uint32_t limit_threads = 0;
   std::uint32_t limit_regions = 0;
+  std::uint32_t limit_maps = 0;  // mapping buckets per process (0: none, or an older module)
   std::uint32_t nr_procs = 0;
   std::uint32_t nr_threads = 0;
   std::uint64_t refused_procs = 0;

@@ -213,6 +213,33 @@ enum cowprobe_attr {
 	 */
 	COWPROBE_A_PROC_BYTES,
 	COWPROBE_A_THREAD_BYTES,
+	/*
+	 * The mapping buckets of a record watched with COWPROBE_WATCH_F_MAPS
+	 * (GET, EXIT): COWPROBE_A_MAPS nests one COWPROBE_A_MAP per bucket:
+	 * COWPROBE_A_MAP_START, _END (u64, the mapping when its bucket was
+	 * made), COWPROBE_A_MAP_KIND (u32, COWPROBE_MAP_*), COWPROBE_A_MAP_NAME
+	 * (string, a file's path inside its file system, at most
+	 * COWPROBE_MAP_NAME_LEN - 1 bytes, cut from the left with a leading
+	 * "..."), COWPROBE_A_MAP_DEV (u32, the file system's device, as
+	 * stat(2)'s st_dev), COWPROBE_A_MAP_INO (u64), COWPROBE_A_MAP_PGOFF
+	 * (u64, file offset in bytes), COWPROBE_A_MAP_FLAGS (u32,
+	 * COWPROBE_MAP_F_*) and COWPROBE_A_COUNTERS. A fault once every bucket
+	 * is taken is counted in COWPROBE_A_MAPS_OVERFLOW's counters (nested,
+	 * as COWPROBE_A_COUNTERS). STATUS: COWPROBE_A_LIMIT_MAPS (u32, module
+	 * parameter max_maps, buckets per process; 0: no buckets).
+	 */
+	COWPROBE_A_MAPS,
+	COWPROBE_A_MAP,
+	COWPROBE_A_MAP_START,
+	COWPROBE_A_MAP_END,
+	COWPROBE_A_MAP_KIND,
+	COWPROBE_A_MAP_NAME,
+	COWPROBE_A_MAP_DEV,
+	COWPROBE_A_MAP_INO,
+	COWPROBE_A_MAP_PGOFF,
+	COWPROBE_A_MAP_FLAGS,
+	COWPROBE_A_MAPS_OVERFLOW,
+	COWPROBE_A_LIMIT_MAPS,
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1
@@ -220,9 +247,42 @@ enum cowprobe_attr {
 
 enum cowprobe_watch_flag {
 	COWPROBE_WATCH_F_CHILDREN = 1U << 0,
+	/*
+	 * Count per mapping as well (COWPROBE_A_MAPS), in this process and in
+	 * what it forks; a child also gets, at fork, a bucket for each private
+	 * writable mapping of at least 1 MiB it shares with its parent.
+	 */
+	COWPROBE_WATCH_F_MAPS = 1U << 1,
 
-	__COWPROBE_WATCH_F_ALL = COWPROBE_WATCH_F_CHILDREN
+	__COWPROBE_WATCH_F_ALL = COWPROBE_WATCH_F_CHILDREN |
+				 COWPROBE_WATCH_F_MAPS
 };
+
+/* What a mapping bucket's mapping was (COWPROBE_A_MAP_KIND). */
+enum cowprobe_map_kind {
+	COWPROBE_MAP_ANON,		/* anonymous, none of the below */
+	COWPROBE_MAP_FILE,		/* a private mapping of a file */
+	COWPROBE_MAP_FILE_SHARED,	/* a shared mapping of a file */
+	/*
+	 * A writable private file mapping that follows a mapping of the same
+	 * file: the data segment of a loaded object (ELF maps its segments
+	 * side by side).
+	 */
+	COWPROBE_MAP_DATA,
+	/* anonymous, right after a file mapping: the rest of its .bss */
+	COWPROBE_MAP_BSS,
+	COWPROBE_MAP_HEAP,
+	COWPROBE_MAP_STACK,
+	COWPROBE_MAP_VDSO,
+	COWPROBE_MAP_ANON_SHARED,	/* MAP_SHARED | MAP_ANONYMOUS, shmem */
+};
+
+enum cowprobe_map_flag {
+	/* made at fork: the mapping was shared with the parent then */
+	COWPROBE_MAP_F_AT_FORK = 1U << 0,
+};
+
+#define COWPROBE_MAP_NAME_LEN	96
 
 enum cowprobe_proc_flag {
 	COWPROBE_PROC_F_EXITED = 1U << 0,
@@ -233,6 +293,8 @@ enum cowprobe_proc_flag {
 	COWPROBE_PROC_F_THREADS_OMITTED = 1U << 3,
 	/* tracked by COWPROBE_A_TRACK_ALL: forgotten after its exit record */
 	COWPROBE_PROC_F_AUTO = 1U << 4,
+	/* counted per mapping too (COWPROBE_WATCH_F_MAPS) */
+	COWPROBE_PROC_F_MAPS = 1U << 5,
 };
 
 #define COWPROBE_REGION_NAME_LEN	16

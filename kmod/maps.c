@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counts per mapping, for processes watched with COWPROBE_WATCH_F_MAPS. A
+ * process record has max_maps buckets after its regions, and one more for
+ * what finds no bucket. A fault on a mapping with no bucket claims the next
+ * free one (an atomic counter that stops at max_maps), fills it and
+ * publishes it with release semantics; the fault path never allocates,
+ * sleeps or locks. Two threads faulting on a new mapping at once can make
+ * two buckets for it: userspace adds up buckets of the same mapping.
+ *
+ * Names are taken in probe context, without locks, on every line including
+ * PREEMPT_RT: a file's path inside its file system is read from its dentries
+ * under RCU, as printk's %pd reads a name (a rename meanwhile can give a
+ * mixed name, never a bad access); its device and inode number let userspace
+ * find the mount. Kinds need no name: the heap and stack from the mm's
+ * bounds, .data and .bss from the mapping before (ELF objects are mapped
+ * segment after segment).
+ *
+ * Exact: every fault counted for the process is counted in one bucket, the
+ * overflow one included. Approximate: a bucket keeps the mapping as it was at
+ * its first fault. A heap or stack that grows keeps its bucket (matched by
+ * kind); a mapping split later keeps its bucket by address; two mappings
+ * merged later keep a bucket each.
+ */
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mm_types.h>
+#include <net/genetlink.h>
+#include "compat.h"
+#include "cowprobe.h"
+
+static size_t cp_maps_off;
+
+struct cp_map *cp_maps(const struct cp_proc *p)
+{
+	return (struct cp_map *)((char *)p + cp_maps_off);
+}
+
+/* A record's size with its buckets; where they start is kept for cp_maps. */
+size_t cp_maps_layout(size_t rec_size)
+{
+	cp_maps_off = ALIGN(rec_size, sizeof(u64));
+	if (!max_maps)
+		return rec_size;
+	return cp_maps_off + (max_maps + 1) * sizeof(struct cp_map);
+}
+
+/* The mapping just before vma, if it ends where vma starts. */
+static struct vm_area_struct *cp_vma_prev(struct vm_area_struct *vma)
+{
+	struct vm_area_struct *prev = cp_vma_before(vma);
+
+	return prev && prev->vm_end == vma->vm_start ? prev : NULL;
+}
+
+static u8 cp_vma_kind(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_area_struct *prev;
+
+	if (vma->vm_file) {
+		if (vma->vm_flags & VM_SHARED)
+			return COWPROBE_MAP_FILE_SHARED;
+		prev = cp_vma_prev(vma);
+		if ((vma->vm_flags & VM_WRITE) && prev &&
+		    READ_ONCE(prev->vm_file) == vma->vm_file)
+			return COWPROBE_MAP_DATA;
+		return COWPROBE_MAP_FILE;
+	}
+	if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk)
+		return COWPROBE_MAP_HEAP;
+	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
+		return COWPROBE_MAP_STACK;
+#ifdef CONFIG_X86
+	if (vma->vm_start == (unsigned long)mm->context.vdso)
+		return COWPROBE_MAP_VDSO;
+#endif
+	prev = cp_vma_prev(vma);
+	if (prev && READ_ONCE(prev->vm_file))
+		return COWPROBE_MAP_BSS;
+	return COWPROBE_MAP_ANON;
+}
+
+/*
+ * The path of dentry inside its file system, written from the end of buf
+ * backwards, as dentry_path_raw() does but without rename_lock: under RCU,
+ * each name read as printk's %pd reads it. Cut from the left, "..." first.
+ */
+static void cp_dentry_path(char *buf, size_t len, struct dentry *dentry)
+{
+	char *end = buf + len - 1, *pos = end;
+	unsigned int depth;
+
+	*end = '\0';
+	for (depth = 0; depth < 32; depth++) {
+		struct dentry *parent = READ_ONCE(dentry->d_parent);
+		const char *name;
+		size_t n;
+
+		if (dentry == parent)
+			break;
+		name = READ_ONCE(dentry->d_name.name);
+		n = strnlen(name, NAME_MAX);
+		if (n + 1 > pos - buf) {
+			memcpy(buf, "...", 3);
+			memmove(buf + 3, pos, end - pos + 1);
+			return;
+		}
+		pos -= n;
+		memcpy(pos, name, n);
+		*--pos = '/';
+		dentry = parent;
+	}
+	if (pos == end)
+		*--pos = '/';
+	memmove(buf, pos, end - pos + 1);
+}
+
+static void cp_map_fill(struct cp_map *m, struct vm_area_struct *vma, u8 kind,
+			u8 flags)
+{
+	struct file *file = vma->vm_file;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(m->cnt.c); i++)
+		atomic64_set(&m->cnt.c[i], 0);
+	m->start = vma->vm_start;
+	m->end = vma->vm_end;
+	m->kind = kind;
+	m->flags = flags;
+	m->file = (unsigned long)file;
+	m->name[0] = '\0';
+	m->dev = 0;
+	m->ino = 0;
+	m->pgoff = 0;
+	if (kind == COWPROBE_MAP_BSS) {
+		struct vm_area_struct *prev = cp_vma_prev(vma);
+
+		file = prev ? READ_ONCE(prev->vm_file) : NULL;
+	}
+	if (file) {
+		struct inode *inode = file_inode(file);
+
+		m->dev = new_encode_dev(inode->i_sb->s_dev);
+		m->ino = inode->i_ino;
+		if (kind != COWPROBE_MAP_BSS)
+			m->pgoff = (u64)vma->vm_pgoff << PAGE_SHIFT;
+		rcu_read_lock();
+		cp_dentry_path(m->name, sizeof(m->name), file->f_path.dentry);
+		rcu_read_unlock();
+	}
+}
+
+/* Claim a free bucket, or NULL when all are taken. */
+static struct cp_map *cp_map_claim(struct cp_proc *p)
+{
+	int i = atomic_fetch_add_unless(&p->nr_maps, 1, max_maps);
+
+	return i < max_maps ? &cp_maps(p)[i] : NULL;
+}
+
+static bool cp_map_has(const struct cp_map *m, struct vm_area_struct *vma,
+		       unsigned long addr)
+{
+	return m->file == (unsigned long)vma->vm_file &&
+	       ((addr >= m->start && addr < m->end) || m->start == vma->vm_start);
+}
+
+/*
+ * The bucket a fault at addr in vma is counted in, for a process counted per
+ * mapping; NULL otherwise. In probe context, under RCU.
+ */
+struct cp_map *cp_map_of(struct cp_proc *p, struct vm_area_struct *vma,
+			 unsigned long addr)
+{
+	struct cp_map *maps, *m;
+	unsigned int i, n;
+	u8 kind;
+
+	if (!max_maps || !(READ_ONCE(p->flags) & COWPROBE_PROC_F_MAPS))
+		return NULL;
+	maps = cp_maps(p);
+	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
+	for (i = 0; i < n; i++) {
+		m = &maps[i];
+		/* pairs with the release after cp_map_fill: filled before */
+		if (smp_load_acquire(&m->ready) && cp_map_has(m, vma, addr))
+			return m;
+	}
+	kind = cp_vma_kind(vma);
+	if (kind == COWPROBE_MAP_HEAP || kind == COWPROBE_MAP_STACK) {
+		/* grown or shrunk since: one bucket for it all the same */
+		for (i = 0; i < n; i++) {
+			m = &maps[i];
+			/* as above: a published bucket is filled */
+			if (smp_load_acquire(&m->ready) && m->kind == kind) {
+				WRITE_ONCE(m->start,
+					   min_t(u64, m->start, vma->vm_start));
+				WRITE_ONCE(m->end, max_t(u64, m->end, vma->vm_end));
+				return m;
+			}
+		}
+	}
+	m = cp_map_claim(p);
+	if (!m)
+		return &maps[max_maps];
+	cp_map_fill(m, vma, kind, 0);
+	/* filled, then seen: pairs with the acquires of the lookups */
+	smp_store_release(&m->ready, 1);
+	return m;
+}
+
+/* The bucket holding addr, for a fault whose mapping is not at hand. */
+struct cp_map *cp_map_at(struct cp_proc *p, unsigned long addr)
+{
+	struct cp_map *maps;
+	unsigned int i, n;
+
+	if (!max_maps || !(READ_ONCE(p->flags) & COWPROBE_PROC_F_MAPS))
+		return NULL;
+	maps = cp_maps(p);
+	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
+	for (i = 0; i < n; i++) {
+		struct cp_map *m = &maps[i];
+
+		/* a published bucket is filled: pairs with its release */
+		if (smp_load_acquire(&m->ready) && addr >= m->start &&
+		    addr < m->end)
+			return m;
+	}
+	return &maps[max_maps];
+}
+
+/* Minimum size of a private writable mapping given a bucket at fork. */
+#define CP_MAP_AT_FORK_MIN	SZ_1M
+/* Mappings looked at, at most, per fork: bounds the time it takes. */
+#define CP_MAP_AT_FORK_SCAN	512
+
+/*
+ * At fork, with cp_lock held: a bucket in the child's record for each large
+ * private writable mapping it shares with its parent, so a mapping the child
+ * never writes shows with its 0 copies. At most half the buckets: the rest
+ * stay for the mappings it faults on. The child has not run and its mm is
+ * new: nothing changes its mappings, which are read under RCU, without the
+ * mmap lock (a tracepoint may not sleep).
+ */
+void cp_maps_at_fork(struct cp_proc *p, struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+	unsigned int seen = 0, made = 0;
+	unsigned long index = 0;
+
+	if (!max_maps || !mm || !(p->flags & COWPROBE_PROC_F_MAPS))
+		return;
+	rcu_read_lock();
+	for (vma = cp_vma_after(mm, NULL, &index);
+	     vma && seen < CP_MAP_AT_FORK_SCAN && made < max_maps / 2;
+	     vma = cp_vma_after(mm, vma, &index), seen++) {
+		struct cp_map *m;
+
+		if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) != VM_WRITE ||
+		    vma->vm_end - vma->vm_start < CP_MAP_AT_FORK_MIN)
+			continue;
+		m = cp_map_claim(p);
+		if (!m)
+			break;
+		cp_map_fill(m, vma, cp_vma_kind(vma), COWPROBE_MAP_F_AT_FORK);
+		/* filled, then seen, as in cp_map_of */
+		smp_store_release(&m->ready, 1);
+		made++;
+	}
+	rcu_read_unlock();
+}
+
+/* At exec, with cp_lock held: the buckets described the old image. */
+void cp_maps_reset(struct cp_proc *p)
+{
+	struct cp_map *maps;
+	unsigned int i;
+
+	if (!max_maps)
+		return;
+	maps = cp_maps(p);
+	for (i = 0; i < max_maps; i++)
+		WRITE_ONCE(maps[i].ready, 0);
+	atomic_set(&p->nr_maps, 0);
+	for (i = 0; i < ARRAY_SIZE(maps[max_maps].cnt.c); i++)
+		atomic64_set(&maps[max_maps].cnt.c[i], 0);
+}
+
+static size_t cp_map_size(void)
+{
+	return nla_total_size(0) + 4 * nla_total_size_64bit(sizeof(u64)) +
+	       3 * nla_total_size(sizeof(u32)) +
+	       nla_total_size(COWPROBE_MAP_NAME_LEN) + cp_counters_size();
+}
+
+/* What cp_put_maps writes, at most, for any record. */
+size_t cp_maps_size(void)
+{
+	if (!max_maps)
+		return 0;
+	return nla_total_size(0) + max_maps * cp_map_size() +
+	       cp_counters_size();
+}
+
+int cp_put_maps(struct sk_buff *skb, const struct cp_proc *p)
+{
+	const struct cp_map *maps;
+	struct nlattr *nest, *map;
+	unsigned int i, n;
+
+	if (!max_maps || !(p->flags & COWPROBE_PROC_F_MAPS))
+		return 0;
+	maps = cp_maps(p);
+	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
+	nest = nla_nest_start(skb, COWPROBE_A_MAPS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		const struct cp_map *m = &maps[i];
+
+		/* only published buckets: pairs with their release */
+		if (!smp_load_acquire(&m->ready))
+			continue;
+		map = nla_nest_start(skb, COWPROBE_A_MAP);
+		if (!map ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_START,
+				      READ_ONCE(m->start), COWPROBE_A_PAD) ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_END,
+				      READ_ONCE(m->end), COWPROBE_A_PAD) ||
+		    nla_put_u32(skb, COWPROBE_A_MAP_KIND, m->kind) ||
+		    nla_put_string(skb, COWPROBE_A_MAP_NAME, m->name) ||
+		    nla_put_u32(skb, COWPROBE_A_MAP_DEV, m->dev) ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_INO, m->ino,
+				      COWPROBE_A_PAD) ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_PGOFF, m->pgoff,
+				      COWPROBE_A_PAD) ||
+		    nla_put_u32(skb, COWPROBE_A_MAP_FLAGS, m->flags) ||
+		    cp_put_counters_as(skb, COWPROBE_A_COUNTERS, &m->cnt))
+			goto cancel;
+		nla_nest_end(skb, map);
+	}
+	nla_nest_end(skb, nest);
+	if (cp_put_counters_as(skb, COWPROBE_A_MAPS_OVERFLOW,
+			       &maps[max_maps].cnt))
+		goto cancel;
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
