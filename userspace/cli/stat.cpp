@@ -79,9 +79,7 @@ std::string stat_json(const StatOptions& opts, int exit_status,
   };
   if (opts.maps) {
     const MountTable mounts = MountTable::read();
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      j["processes"][i]["mappings"] = mappings_of(records[i], mounts);
-    }
+    add_mappings(j["processes"], records, mounts);
     j["hints"] = fork_hints(records, mounts);
   }
   return j.dump(2) + "\n";

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "format.hpp"
 #include "json.hpp"
+#include "maps.hpp"
 #include "output.hpp"
 
 namespace cowprobe::cli {
@@ -59,11 +60,15 @@ int run_stats(const StatsOptions& opts) {
   }
   sort_by_start(records);
   std::string text;
+  // records of a watch with --maps (a cowprobe stat --maps running) carry
+  // their mappings: shown too
+  const MountTable mounts = MountTable::read();
   if (opts.json) {
-    const nlohmann::json j{{"processes", records}, {"totals", totals(records)}};
+    nlohmann::json j{{"processes", records}, {"totals", totals(records)}};
+    add_mappings(j["processes"], records, mounts);
     text = j.dump(2) + "\n";
   } else {
-    text = format_proc_table(records, opts.threads);
+    text = format_proc_table(records, opts.threads) + format_map_tables(records, mounts);
   }
   if (auto r = write_output({}, text, stdout); !r) {
     return fail(r.error().what());

@@ -59,6 +59,15 @@ void to_json(nlohmann::json& j, const Mapping& m) {
   add_counters(j, m.counters);
 }
 
+void add_mappings(nlohmann::json& processes, const std::vector<ProcRecord>& records,
+                  const MountTable& mounts) {
+  for (std::size_t i = 0; i < records.size() && i < processes.size(); ++i) {
+    if ((records[i].flags & COWPROBE_PROC_F_MAPS) != 0) {
+      processes[i]["mappings"] = mappings_of(records[i], mounts);
+    }
+  }
+}
+
 void to_json(nlohmann::json& j, const ForkHint& h) {
   j = nlohmann::json{{"pid", h.pid},         {"ppid", h.ppid},   {"processes", h.processes},
                      {"mapping", h.mapping}, {"pages", h.pages}, {"copies", h.copies},

@@ -18,6 +18,10 @@ void to_json(nlohmann::json& j, const ThreadRecord& t);
 void to_json(nlohmann::json& j, const RegionRecord& r);
 void to_json(nlohmann::json& j, const ProcRecord& p);
 void to_json(nlohmann::json& j, const Mapping& m);
+// processes: the JSON array of records; each record counted per mapping
+// (watched with --maps) gets its "mappings", named with mounts.
+void add_mappings(nlohmann::json& processes, const std::vector<ProcRecord>& records,
+                  const MountTable& mounts);
 void to_json(nlohmann::json& j, const ForkHint& h);
 void to_json(nlohmann::json& j, const ProbeStatus& p);
 void to_json(nlohmann::json& j, const Status& s);

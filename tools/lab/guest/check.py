@@ -59,6 +59,21 @@ if r0 and r2:
           f"child copies {c2}, expected <= {FORK_NOISE}")
 else:
     claim(False, "seed rss has results at -O0 and -O2", "missing")
+m0, m2 = find(program="rss-maps", opt="O0"), find(program="rss-maps", opt="O2")
+if m0 and m2:
+    b0, b2 = num(m0, "children_buffer_copies"), num(m2, "children_buffer_copies")
+    # the buffer's vma also holds a few of libc's TLS pages (merged with it)
+    claim(m0["children_buffer"] == "[anon 50.0 MiB]" and b0 - b2 >= 12800 and b2 <= 3,
+          "rss --maps: the child's copies are in malloc's 50 MiB mapping at -O0, "
+          "not at -O2 (a few of libc's TLS pages share that mapping)",
+          f"{m0['children_buffer']}: -O0 {b0}, -O2 {b2} copies")
+    hinted = [h for h in m2["hints"] if "50.0 MiB anonymous mapping shared at fork" in h]
+    claim(len(hinted) == 1 and not m0["hints"],
+          "rss --maps: at -O2 one line says the child hardly copied the 50 MiB mapping; "
+          "none at -O0",
+          f"-O2 hints {m2['hints']}, -O0 hints {m0['hints']}")
+else:
+    claim(False, "seed rss --maps has results at -O0 and -O2", "missing")
 f0, f2 = find(program="fork-time", opt="O0"), find(program="fork-time", opt="O2")
 if f0 and f2:
     # 3 iterations x (1 + 10 + 50 MiB) written by the write-mode children
