@@ -58,7 +58,9 @@ host-demo: userspace
 
 test: setup userspace
 	cmake -S . -B $(HOST) -DCOWPROBE_VM_KERNELS="$(KERNELS)" >/dev/null
-	ctest --test-dir $(HOST) --output-on-failure --timeout 1800 -j 2
+	# -j 3: the VM tests take turns (RESOURCE_LOCK vm); builds that need no
+	# VM (style, the debug kernel, the lab image) run beside them
+	ctest --test-dir $(HOST) --output-on-failure --timeout 1800 -j 3
 
 # KERNELS given on the command line picks the matrix's lines too; its
 # default (the lines of make test) does not.
