@@ -46,6 +46,7 @@ struct cp_map {
 	u64 pgoff;
 	u64 ino;
 	unsigned long file;		/* the struct file, compared only */
+	unsigned long object;		/* of a .bss: the file before it, too */
 	u32 dev;
 	u8 kind;			/* enum cowprobe_map_kind */
 	u8 flags;			/* COWPROBE_MAP_F_* */

@@ -117,10 +117,73 @@ static void cp_dentry_path(char *buf, size_t len, struct dentry *dentry)
 	memmove(buf, pos, end - pos + 1);
 }
 
-static void cp_map_fill(struct cp_map *m, struct vm_area_struct *vma, u8 kind,
-			u8 flags)
+static void cp_map_name(struct cp_map *m, struct file *file)
 {
-	struct file *file = vma->vm_file;
+	struct inode *inode = file_inode(file);
+
+	m->dev = new_encode_dev(inode->i_sb->s_dev);
+	m->ino = inode->i_ino;
+	rcu_read_lock();
+	cp_dentry_path(m->name, sizeof(m->name), file->f_path.dentry);
+	rcu_read_unlock();
+}
+
+/*
+ * The name of a .bss is its object's, the file mapped before it. In the fault
+ * path that mapping is not locked (a fault may hold only its own vma's lock,
+ * 6.4+), so its file may be on its way out and is never read there: the name
+ * comes from a bucket of the same file, made now or later (the data segment's
+ * first fault names it, and then its .bss too). At fork nothing runs in the
+ * child's mm and the file is read. A name is published by its first byte,
+ * written last, so a reader sees it whole or empty.
+ */
+static void cp_map_name_bss(struct cp_map *bss, const struct cp_map *obj)
+{
+	bss->dev = obj->dev;
+	bss->ino = obj->ino;
+	memcpy(bss->name + 1, obj->name + 1, sizeof(bss->name) - 1);
+	/* the rest of the name first: pairs with the acquire in cp_put_maps */
+	smp_store_release(&bss->name[0], obj->name[0]);
+}
+
+/* Each ready bucket of p but m: kept while fn returns false. */
+static void cp_map_match(struct cp_proc *p, struct cp_map *m,
+			 bool (*fn)(struct cp_map *m, struct cp_map *other))
+{
+	struct cp_map *maps = cp_maps(p);
+	unsigned int i, n;
+
+	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
+	for (i = 0; i < n; i++) {
+		/* a published bucket is filled: pairs with its release */
+		if (&maps[i] != m && smp_load_acquire(&maps[i].ready) &&
+		    fn(m, &maps[i]))
+			return;
+	}
+}
+
+/* A new .bss takes its name from a bucket of its object's file. */
+static bool cp_map_bss_from(struct cp_map *bss, struct cp_map *other)
+{
+	if (other->kind == COWPROBE_MAP_BSS || other->file != bss->object ||
+	    !READ_ONCE(other->name[0]))
+		return false;
+	cp_map_name_bss(bss, other);
+	return true;
+}
+
+/* A new file bucket names the .bss buckets of its file left unnamed. */
+static bool cp_map_bss_to(struct cp_map *obj, struct cp_map *other)
+{
+	if (other->kind == COWPROBE_MAP_BSS && other->object == obj->file &&
+	    !READ_ONCE(other->name[0]))
+		cp_map_name_bss(other, obj);
+	return false;
+}
+
+static void cp_map_fill(struct cp_map *m, struct cp_proc *p,
+			struct vm_area_struct *vma, u8 kind, bool at_fork)
+{
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(m->cnt.c); i++)
@@ -128,27 +191,27 @@ static void cp_map_fill(struct cp_map *m, struct vm_area_struct *vma, u8 kind,
 	m->start = vma->vm_start;
 	m->end = vma->vm_end;
 	m->kind = kind;
-	m->flags = flags;
-	m->file = (unsigned long)file;
-	m->name[0] = '\0';
+	m->flags = at_fork ? COWPROBE_MAP_F_AT_FORK : 0;
+	m->file = (unsigned long)vma->vm_file;
+	m->object = 0;
+	memset(m->name, 0, sizeof(m->name));
 	m->dev = 0;
 	m->ino = 0;
 	m->pgoff = 0;
 	if (kind == COWPROBE_MAP_BSS) {
 		struct vm_area_struct *prev = cp_vma_prev(vma);
+		struct file *file = prev ? READ_ONCE(prev->vm_file) : NULL;
 
-		file = prev ? READ_ONCE(prev->vm_file) : NULL;
-	}
-	if (file) {
-		struct inode *inode = file_inode(file);
-
-		m->dev = new_encode_dev(inode->i_sb->s_dev);
-		m->ino = inode->i_ino;
-		if (kind != COWPROBE_MAP_BSS)
-			m->pgoff = (u64)vma->vm_pgoff << PAGE_SHIFT;
-		rcu_read_lock();
-		cp_dentry_path(m->name, sizeof(m->name), file->f_path.dentry);
-		rcu_read_unlock();
+		m->object = (unsigned long)file;
+		if (file && at_fork)
+			cp_map_name(m, file);
+		else if (file)
+			cp_map_match(p, m, cp_map_bss_from);
+	} else if (vma->vm_file) {
+		/* the faulting (or forked) mapping's file: held by its vma */
+		m->pgoff = (u64)vma->vm_pgoff << PAGE_SHIFT;
+		cp_map_name(m, vma->vm_file);
+		cp_map_match(p, m, cp_map_bss_to);
 	}
 }
 
@@ -205,7 +268,7 @@ struct cp_map *cp_map_of(struct cp_proc *p, struct vm_area_struct *vma,
 	m = cp_map_claim(p);
 	if (!m)
 		return &maps[max_maps];
-	cp_map_fill(m, vma, kind, 0);
+	cp_map_fill(m, p, vma, kind, false);
 	/* filled, then seen: pairs with the acquires of the lookups */
 	smp_store_release(&m->ready, 1);
 	return m;
@@ -265,7 +328,7 @@ void cp_maps_at_fork(struct cp_proc *p, struct mm_struct *mm)
 		m = cp_map_claim(p);
 		if (!m)
 			break;
-		cp_map_fill(m, vma, cp_vma_kind(vma), COWPROBE_MAP_F_AT_FORK);
+		cp_map_fill(m, p, vma, cp_vma_kind(vma), true);
 		/* filled, then seen, as in cp_map_of */
 		smp_store_release(&m->ready, 1);
 		made++;
@@ -320,10 +383,13 @@ int cp_put_maps(struct sk_buff *skb, const struct cp_proc *p)
 		return -EMSGSIZE;
 	for (i = 0; i < n; i++) {
 		const struct cp_map *m = &maps[i];
+		const char *name;
 
 		/* only published buckets: pairs with their release */
 		if (!smp_load_acquire(&m->ready))
 			continue;
+		/* a .bss named later: whole once its first byte is (release) */
+		name = smp_load_acquire(&m->name[0]) ? m->name : "";
 		map = nla_nest_start(skb, COWPROBE_A_MAP);
 		if (!map ||
 		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_START,
@@ -331,7 +397,7 @@ int cp_put_maps(struct sk_buff *skb, const struct cp_proc *p)
 		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_END,
 				      READ_ONCE(m->end), COWPROBE_A_PAD) ||
 		    nla_put_u32(skb, COWPROBE_A_MAP_KIND, m->kind) ||
-		    nla_put_string(skb, COWPROBE_A_MAP_NAME, m->name) ||
+		    nla_put_string(skb, COWPROBE_A_MAP_NAME, name) ||
 		    nla_put_u32(skb, COWPROBE_A_MAP_DEV, m->dev) ||
 		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_INO, m->ino,
 				      COWPROBE_A_PAD) ||

@@ -49,6 +49,9 @@ TEST(Maps, NamesByKind) {
   EXPECT_EQ(mapping_name(m, mounts), "/tmp/seed-rss (.bss)");
   m.kind = COWPROBE_MAP_FILE;
   EXPECT_EQ(mapping_name(m, mounts), "/tmp/seed-rss");
+  m.kind = COWPROBE_MAP_BSS;
+  m.name.clear();
+  EXPECT_EQ(mapping_name(m, mounts), "[.bss 50.0 MiB]");
   EXPECT_EQ(format_size(4096), "4.0 KiB");
   EXPECT_EQ(format_size(3ULL << 30), "3.0 GiB");
 }

@@ -143,7 +143,9 @@ std::string mapping_name(const MapRecord& m, const MountTable& mounts) {
     case COWPROBE_MAP_DATA:
       return file() + " (.data)";
     case COWPROBE_MAP_BSS:
-      return file() + " (.bss)";
+      // unnamed when the kernel could not read the object's file safely
+      return m.name.empty() ? fmt::format("[.bss {}]", format_size(m.end - m.start))
+                            : file() + " (.bss)";
     case COWPROBE_MAP_HEAP:
       return "[heap]";
     case COWPROBE_MAP_STACK:
