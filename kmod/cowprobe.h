@@ -2,9 +2,10 @@
 /*
  * cowprobe's records and the functions one file offers the others. Calls go
  * one way: main -> netlink -> {get, nlmsg, verbs, arm, exits, access,
- * selfcheck}; get -> nlmsg; verbs -> {track, access}; lifecycle -> {track,
- * exits}; exits -> track; arm -> probes -> faults -> track; selfcheck ->
- * probes; track -> {access, pool}. The exit records reach netlink through the
+ * selfcheck}; get -> nlmsg; nlmsg -> maps; verbs -> {track, access};
+ * lifecycle -> {track, exits, maps}; exits -> track; arm -> probes -> faults
+ * -> {account, track, maps}; selfcheck -> probes; track -> {access, pool,
+ * maps}. The exit records reach netlink through the
  * sink it registers with exits.c, never through a direct call; a disarm is
  * asked of arm.c by track.c through a work item.
  */
@@ -210,16 +211,10 @@ void cp_proc_mark_partial(struct cp_proc *p);
 void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm);
 void cp_cred_snapshot(struct cp_cred *cred, struct task_struct *task,
 		      bool dumpable);
-void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
-		   struct cp_map *m, unsigned long addr, enum cowprobe_counter c,
-		   int delta, unsigned int nreg);
-unsigned int cp_nr_regions(struct cp_proc *owner);
 void cp_record_bytes(u32 *proc, u32 *thread);
 bool cp_user_charge(kuid_t uid);
 void cp_user_uncharge(kuid_t uid);
 struct cp_proc *cp_proc_next(struct cp_proc *p);
-void cp_account(struct cp_thread *t, struct cp_proc *owner, struct cp_map *m,
-		unsigned long addr, enum cowprobe_counter c);
 int cp_watch(const struct cp_caller *c, struct task_struct *task, u32 flags,
 	     struct netlink_ext_ack *extack);
 int cp_unwatch(const struct cp_caller *c, pid_t root,
@@ -322,6 +317,14 @@ struct cp_class_info {
 unsigned int cp_classes_count(void);
 void cp_class_info(unsigned int i, struct cp_class_info *ci);
 
+/* account.c: where a counted event goes */
+void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
+		   struct cp_map *m, unsigned long addr, enum cowprobe_counter c,
+		   int delta, unsigned int nreg);
+void cp_account(struct cp_thread *t, struct cp_proc *owner, struct cp_map *m,
+		unsigned long addr, enum cowprobe_counter c);
+unsigned int cp_nr_regions(struct cp_proc *owner);
+
 /* maps.c: counts per mapping (COWPROBE_WATCH_F_MAPS) */
 struct vm_area_struct;
 size_t cp_maps_layout(size_t rec_size);
@@ -331,14 +334,9 @@ struct cp_map *cp_map_of(struct cp_proc *p, struct vm_area_struct *vma,
 struct cp_map *cp_map_at(struct cp_proc *p, unsigned long addr);
 void cp_maps_at_fork(struct cp_proc *p, struct mm_struct *mm);
 void cp_maps_reset(struct cp_proc *p);
-size_t cp_maps_size(void);
 
 /* nlmsg.c: the attributes of a record (with cp_lock held) and their sizes */
 struct sk_buff;
-size_t cp_counters_size(void);
-int cp_put_counters_as(struct sk_buff *skb, int type,
-		       const struct cp_counters *cnt);
-int cp_put_maps(struct sk_buff *skb, const struct cp_proc *p);
 size_t cp_proc_size(unsigned int nr_regions, bool threads,
 		    unsigned int nr_threads);
 bool cp_threads_fit(const struct cp_proc *p);

@@ -20,46 +20,6 @@
 #include "compat.h"
 #include "cowprobe.h"
 
-/*
- * Count one event of class c at addr for the process that owns the memory
- * (t->proc, or the target of a remote fault) and, when local, for the thread:
- * delta (+1, or -1 to move a fault out of its provisional class) in the
- * owner's first nreg regions. Runs in probe handlers under RCU: no locks, no
- * allocation.
- */
-void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
-		   struct cp_map *m, unsigned long addr, enum cowprobe_counter c,
-		   int delta, unsigned int nreg)
-{
-	unsigned int i;
-
-	if (t && t->proc == owner)
-		atomic64_add(delta, &t->cnt.c[c]);
-	atomic64_add(delta, &owner->cnt.c[c]);
-	if (m)
-		atomic64_add(delta, &m->cnt.c[c]);
-	for (i = 0; i < nreg; i++) {
-		struct cp_region *r = &owner->regions[i];
-
-		/* faults are per page: count the pages the region touches */
-		if (addr + PAGE_SIZE > r->start && addr < r->end)
-			atomic64_add(delta, &r->cnt.c[c]);
-	}
-}
-
-/* The regions a fault is counted in, fixed when it starts. */
-unsigned int cp_nr_regions(struct cp_proc *owner)
-{
-	/* pairs with the release in cp_region_add: entries below n are set */
-	return smp_load_acquire(&owner->nr_regions);
-}
-
-void cp_account(struct cp_thread *t, struct cp_proc *owner, struct cp_map *m,
-		unsigned long addr, enum cowprobe_counter c)
-{
-	cp_account_in(t, owner, m, addr, c, 1, cp_nr_regions(owner));
-}
-
 static DEFINE_PER_CPU(u64, cp_hits[CP_NR_PROBES]);
 
 u64 cp_probe_hits(unsigned int i)

@@ -10,7 +10,7 @@
 #include "cowprobe.h"
 
 /* Message sizes: at most what the cp_put_*() functions below write. */
-size_t cp_counters_size(void)
+static size_t cp_counters_size(void)
 {
 	return nla_total_size(0) +
 	       (COWPROBE_C_MAX - COWPROBE_C_WP_FAULTS + 1) *
@@ -27,6 +27,22 @@ static size_t cp_region_size(void)
 {
 	return nla_total_size(0) + 2 * nla_total_size_64bit(sizeof(u64)) +
 	       nla_total_size(COWPROBE_REGION_NAME_LEN) + cp_counters_size();
+}
+
+static size_t cp_map_size(void)
+{
+	return nla_total_size(0) + 4 * nla_total_size_64bit(sizeof(u64)) +
+	       3 * nla_total_size(sizeof(u32)) +
+	       nla_total_size(COWPROBE_MAP_NAME_LEN) + cp_counters_size();
+}
+
+/* What cp_put_maps writes, at most, for any record. */
+static size_t cp_maps_size(void)
+{
+	if (!max_maps)
+		return 0;
+	return nla_total_size(0) + max_maps * cp_map_size() +
+	       cp_counters_size();
 }
 
 size_t cp_proc_size(unsigned int nr_regions, bool threads,
@@ -51,8 +67,8 @@ bool cp_threads_fit(const struct cp_proc *p)
 	       U16_MAX;
 }
 
-int cp_put_counters_as(struct sk_buff *skb, int type,
-		       const struct cp_counters *cnt)
+static int cp_put_counters_as(struct sk_buff *skb, int type,
+			      const struct cp_counters *cnt)
 {
 	struct nlattr *nest;
 	int i;
@@ -127,6 +143,57 @@ static int cp_put_regions(struct sk_buff *skb, const struct cp_proc *p)
 	}
 	nla_nest_end(skb, regions);
 	return 0;
+}
+
+/* The mapping buckets (maps.c) of a record watched with them. */
+static int cp_put_maps(struct sk_buff *skb, const struct cp_proc *p)
+{
+	const struct cp_map *maps;
+	struct nlattr *nest, *map;
+	unsigned int i, n;
+
+	if (!max_maps || !(p->flags & COWPROBE_PROC_F_MAPS))
+		return 0;
+	maps = cp_maps(p);
+	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
+	nest = nla_nest_start(skb, COWPROBE_A_MAPS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		const struct cp_map *m = &maps[i];
+		const char *name;
+
+		/* only published buckets: pairs with their release */
+		if (!smp_load_acquire(&m->ready))
+			continue;
+		/* a .bss named later: whole once its first byte is (release) */
+		name = smp_load_acquire(&m->name[0]) ? m->name : "";
+		map = nla_nest_start(skb, COWPROBE_A_MAP);
+		if (!map ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_START,
+				      READ_ONCE(m->start), COWPROBE_A_PAD) ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_END,
+				      READ_ONCE(m->end), COWPROBE_A_PAD) ||
+		    nla_put_u32(skb, COWPROBE_A_MAP_KIND, m->kind) ||
+		    nla_put_string(skb, COWPROBE_A_MAP_NAME, name) ||
+		    nla_put_u32(skb, COWPROBE_A_MAP_DEV, m->dev) ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_INO, m->ino,
+				      COWPROBE_A_PAD) ||
+		    nla_put_u64_64bit(skb, COWPROBE_A_MAP_PGOFF, m->pgoff,
+				      COWPROBE_A_PAD) ||
+		    nla_put_u32(skb, COWPROBE_A_MAP_FLAGS, m->flags) ||
+		    cp_put_counters_as(skb, COWPROBE_A_COUNTERS, &m->cnt))
+			goto cancel;
+		nla_nest_end(skb, map);
+	}
+	nla_nest_end(skb, nest);
+	if (cp_put_counters_as(skb, COWPROBE_A_MAPS_OVERFLOW,
+			       &maps[max_maps].cnt))
+		goto cancel;
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }
 
 /* Called with cp_lock held; pids as the caller's namespace reads them. */
