@@ -4,8 +4,8 @@
  * one way: main -> netlink -> {get, nlmsg, verbs, arm, exits, access,
  * selfcheck}; get -> nlmsg; nlmsg -> maps; verbs -> {track, access};
  * lifecycle -> {track, exits, maps}; exits -> track; arm -> probes -> faults
- * -> {account, track, maps}; selfcheck -> probes; track -> {access, pool,
- * maps}. The exit records reach netlink through the
+ * -> {track, maps} (with account.h's inline accounting); selfcheck ->
+ * probes; track -> {access, pool, maps}. The exit records reach netlink through the
  * sink it registers with exits.c, never through a direct call; a disarm is
  * asked of arm.c by track.c through a work item.
  */
@@ -316,14 +316,6 @@ struct cp_class_info {
 
 unsigned int cp_classes_count(void);
 void cp_class_info(unsigned int i, struct cp_class_info *ci);
-
-/* account.c: where a counted event goes */
-void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
-		   struct cp_map *m, unsigned long addr, enum cowprobe_counter c,
-		   int delta, unsigned int nreg);
-void cp_account(struct cp_thread *t, struct cp_proc *owner, struct cp_map *m,
-		unsigned long addr, enum cowprobe_counter c);
-unsigned int cp_nr_regions(struct cp_proc *owner);
 
 /* maps.c: counts per mapping (COWPROBE_WATCH_F_MAPS) */
 struct vm_area_struct;

@@ -17,6 +17,7 @@
 #include <linux/page-flags.h>
 #include <linux/percpu.h>
 #include <linux/pgtable.h>
+#include "account.h"
 #include "compat.h"
 #include "cowprobe.h"
 
@@ -226,7 +227,9 @@ int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 	f->mm = mm;
 	f->wp_owner = owner->serial;
 	f->wp_nreg = cp_nr_regions(owner);
-	f->wp_map = cp_map_of(owner, vmf->vma, addr);
+	/* the call only for a watch with --maps: this is every fault's path */
+	f->wp_map = READ_ONCE(owner->flags) & COWPROBE_PROC_F_MAPS ?
+		    cp_map_of(owner, vmf->vma, addr) : NULL;
 	f->wp_class = flags & CP_WP_SHARED ? COWPROBE_C_SHARED_WRITES :
 					     COWPROBE_C_OTHER;
 	cp_account_in(t, owner, f->wp_map, addr, COWPROBE_C_WP_FAULTS, 1,

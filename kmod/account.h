@@ -1,9 +1,13 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Where one counted event goes: the process that owns the memory, the thread
  * when it is that process's own, the regions it registered, and the mapping's
- * bucket (maps.c). Called from the probe handlers (faults.c) under RCU.
+ * bucket (maps.c). Inline: the probe handlers (faults.c) call these a few
+ * times per fault, under RCU.
  */
+#ifndef _COWPROBE_ACCOUNT_H
+#define _COWPROBE_ACCOUNT_H
+
 #include <linux/atomic.h>
 #include <linux/mm.h>
 #include "cowprobe.h"
@@ -15,9 +19,10 @@
  * owner's first nreg regions. Runs in probe handlers under RCU: no locks, no
  * allocation.
  */
-void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
-		   struct cp_map *m, unsigned long addr, enum cowprobe_counter c,
-		   int delta, unsigned int nreg)
+static inline void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
+				 struct cp_map *m, unsigned long addr,
+				 enum cowprobe_counter c, int delta,
+				 unsigned int nreg)
 {
 	unsigned int i;
 
@@ -36,14 +41,17 @@ void cp_account_in(struct cp_thread *t, struct cp_proc *owner,
 }
 
 /* The regions a fault is counted in, fixed when it starts. */
-unsigned int cp_nr_regions(struct cp_proc *owner)
+static inline unsigned int cp_nr_regions(struct cp_proc *owner)
 {
 	/* pairs with the release in cp_region_add: entries below n are set */
 	return smp_load_acquire(&owner->nr_regions);
 }
 
-void cp_account(struct cp_thread *t, struct cp_proc *owner, struct cp_map *m,
-		unsigned long addr, enum cowprobe_counter c)
+static inline void cp_account(struct cp_thread *t, struct cp_proc *owner,
+			      struct cp_map *m, unsigned long addr,
+			      enum cowprobe_counter c)
 {
 	cp_account_in(t, owner, m, addr, c, 1, cp_nr_regions(owner));
 }
+
+#endif /* _COWPROBE_ACCOUNT_H */
