@@ -40,6 +40,25 @@ TEST(ExitLine, OneLineThatReadsBack) {
   EXPECT_EQ(e->json["counters"]["copies"], 3);
   EXPECT_TRUE(e->json["counters"]["reuses"].is_null());  // not sent by the kernel
   EXPECT_EQ(e->json["regions"][0]["name"], "buf");
+  EXPECT_FALSE(e->json.contains("mappings"));
+}
+
+TEST(ExitLine, KeepsTheMappingsOfAStatMaps) {
+  ExitRecord rec;
+  rec.seq = 7;
+  rec.proc.pid = 99;
+  MapRecord heap;
+  heap.kind = COWPROBE_MAP_HEAP;
+  heap.start = 0x1000;
+  heap.end = 0x3000;
+  heap.counters.set(COWPROBE_C_COPIES, 2);
+  rec.proc.maps.push_back(heap);
+  const auto line = exit_line(rec, 1, kTime);
+  auto e = parse_journal_line(std::string_view(line).substr(0, line.size() - 1));
+  ASSERT_TRUE(e) << e.error().what();
+  ASSERT_EQ(e->json["mappings"].size(), 1U) << line;
+  EXPECT_EQ(e->json["mappings"][0]["name"], "[heap]");
+  EXPECT_EQ(e->json["mappings"][0]["copies"], 2);
 }
 
 TEST(ExitLine, InvalidUtf8InCommStillWrites) {

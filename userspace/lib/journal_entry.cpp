@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "json.hpp"
+#include "maps.hpp"
 
 namespace cowprobe {
 namespace {
@@ -91,6 +92,11 @@ std::string exit_line(const ExitRecord& rec, std::uint64_t epoch, std::int64_t t
   j["counters"] = nlohmann::json(p.counters);
   if (!p.regions.empty()) {
     j["regions"] = nlohmann::json(p.regions);
+  }
+  if (!p.maps.empty() || p.maps_overflow) {
+    // a process of a stat --maps: its mappings, named now (the mounts as
+    // the daemon sees them)
+    j["mappings"] = nlohmann::json(mappings_of(p, MountTable::read()));
   }
   return to_line(j);
 }

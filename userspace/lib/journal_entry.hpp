@@ -3,7 +3,8 @@
 //
 //   {"type":"exit","epoch":1,"seq":42,"time":"2025-05-01T12:00:00.123456Z",
 //    "time_ns":...,"pid":..,"ppid":..,"root":..,"comm":"..","flags":..,
-//    "start_ns":..,"exit_ns":..,"nr_threads":..,"counters":{..},"regions":[..]}
+//    "start_ns":..,"exit_ns":..,"nr_threads":..,"counters":{..},"regions":[..],
+//    "mappings":[..]}   (regions and mappings when the process had them)
 //   {"type":"gap","epoch":1,"time":..,"time_ns":..,"reason":"overflow",
 //    "after_seq":41,"next_seq":45,"missed":3}
 //   {"type":"epoch","epoch":2,"time":..,"time_ns":..,"reason":"module-loaded",
