@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -982,6 +983,68 @@ Result<ScenarioReport> ksm(ScenarioEnv& env) {
   return m.done();
 }
 
+Result<ScenarioReport> dontfork(ScenarioEnv& env) {
+  Model m(env, "dontfork");
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  if (madvise(buf->data(), buf->size(), MADV_DONTFORK) != 0) {
+    return m.skip("madvise(MADV_DONTFORK) failed: " + std::string(strerror(errno)));
+  }
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    // the buffer is not mapped here: mincore fails with ENOMEM
+    std::array<unsigned char, kPages> vec{};
+    return mincore(buf->data(), buf->size(), vec.data()) != 0 && errno == ENOMEM ? 0 : 1;
+  });
+  m.role("child", c);
+  const int status = reap(c);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Error::message(EIO, "dontfork: the child maps the buffer despite MADV_DONTFORK");
+  }
+  touch(*buf, 0, kWrites, 'P');
+  m.note(
+      "MADV_DONTFORK: fork leaves the buffer out of the child and copies none of its page "
+      "tables; the parent's PTEs are never write-protected, so its writes take no fault");
+  return m.done();
+}
+
+Result<ScenarioReport> wipeonfork(ScenarioEnv& env) {
+  Model m(env, "wipeonfork");
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  if (madvise(buf->data(), buf->size(), MADV_WIPEONFORK) != 0) {
+    return m.skip("madvise(MADV_WIPEONFORK) failed (4.14+): " + std::string(strerror(errno)));
+  }
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    touch(*buf, 0, kWrites, 'c');
+    // wiped: the rest of each page written reads as zeros
+    for (std::size_t i = 0; i < kWrites; i++) {
+      if (static_cast<volatile char*>(buf->page(i))[1] != 0) {
+        return 1;
+      }
+    }
+    return 0;
+  });
+  m.role("child", c);
+  const int status = reap(c);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Error::message(EIO, "wipeonfork: the child saw the parent's data");
+  }
+  touch(*buf, 0, kWrites, 'P');
+  m.note(
+      "MADV_WIPEONFORK: the child gets the range empty (no anon_vma, no page tables copied); "
+      "its writes are first touches of fresh zeroed pages, not write-protect faults, and the "
+      "parent's PTEs are never write-protected: no fault to count in either");
+  return m.done();
+}
+
 // The seed document's third program: a 4 MB global array whose child changes
 // ten elements: one page copied (two if the ten straddle a page boundary).
 // Page-aligned, so that the region around it holds no other variable the
@@ -1216,6 +1279,9 @@ const std::vector<Scenario>& scenarios() {
       {"io-uring-worker", "an io_uring worker writes shared pages: the parent's copies",
        io_uring_worker},
       {"ksm", "writes to KSM-merged pages: always copies", ksm},
+      {"dontfork", "MADV_DONTFORK buffer: not in the child, no wp fault in the parent", dontfork},
+      {"wipeonfork", "MADV_WIPEONFORK buffer: the child starts empty, no wp fault at all",
+       wipeonfork},
       {"seed-fork-time", "seed program 1: fork time vs size, with and without a child write",
        seed_fork_time},
       {"seed-rss", "seed program 2: RSS around a 50 MB child write", seed_rss},
