@@ -1045,6 +1045,46 @@ Result<ScenarioReport> wipeonfork(ScenarioEnv& env) {
   return m.done();
 }
 
+// Whether the page at addr is soft-dirty (/proc/self/pagemap bit 55; a VMA
+// not yet cleared reports all its pages so, where soft-dirty is tracked).
+bool soft_dirty(const UniqueFd& pagemap, std::uintptr_t addr) {
+  constexpr std::uint64_t kSoftDirty = 1ULL << 55;
+  std::uint64_t entry = 0;
+  return pread(pagemap.get(), &entry, sizeof(entry), static_cast<off_t>(addr / page_size() * 8)) ==
+             8 &&
+         (entry & kSoftDirty) != 0;
+}
+
+Result<ScenarioReport> softdirty_clear(ScenarioEnv& env) {
+  Model m(env, "softdirty-clear");
+  const char* clear = "/proc/self/clear_refs";
+  if (access(clear, W_OK) != 0) {
+    return m.skip("no /proc/self/clear_refs here (CONFIG_PROC_PAGE_MONITOR off)");
+  }
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  if (!soft_dirty(pagemap, buf->begin())) {
+    return m.skip("pagemap shows no soft-dirty bit on fresh pages: CONFIG_MEM_SOFT_DIRTY off");
+  }
+  TRY(m.region(kBuf, *buf));
+  settle();
+  if (!write_file(clear, "4")) {
+    return m.skip("writing 4 to /proc/self/clear_refs failed: " + std::string(strerror(errno)));
+  }
+  if (soft_dirty(pagemap, buf->begin())) {
+    return m.skip("clear_refs 4 left the soft-dirty bit set");
+  }
+  touch(*buf, 0, kWrites, 's');
+  m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+           "clearing soft-dirty (clear_refs 4) write-protects every PTE; the next write to "
+           "each page faults and, with no other mapper, " +
+               kReuseRule);
+  return m.done();
+}
+
 // The seed document's third program: a 4 MB global array whose child changes
 // ten elements: one page copied (two if the ten straddle a page boundary).
 // Page-aligned, so that the region around it holds no other variable the
@@ -1282,6 +1322,8 @@ const std::vector<Scenario>& scenarios() {
       {"dontfork", "MADV_DONTFORK buffer: not in the child, no wp fault in the parent", dontfork},
       {"wipeonfork", "MADV_WIPEONFORK buffer: the child starts empty, no wp fault at all",
        wipeonfork},
+      {"softdirty-clear", "clear_refs 4 write-protects the pages: each write a reuse",
+       softdirty_clear},
       {"seed-fork-time", "seed program 1: fork time vs size, with and without a child write",
        seed_fork_time},
       {"seed-rss", "seed program 2: RSS around a 50 MB child write", seed_rss},
