@@ -118,6 +118,12 @@ std::string explain(const ClassCheck& c, const KernelVersion& kernel) {
                     "MADV_DONTFORK or MADV_WIPEONFORK range, so there the parent's PTEs stay "
                     "writable and the child's writes are first touches"
                   : "the kernel did not count events the model predicts";
+    case COWPROBE_C_FILE_COPIES:
+      return "file copies come only from a write to a not-present page of a private file "
+             "mapping (do_cow_fault); a file page already mapped read-only is copied by a "
+             "write-protect fault (copies), and fork copies no page table of a private file "
+             "mapping that was only read (no anon_vma), so the child's writes there are file "
+             "copies";
     case COWPROBE_C_OTHER:
       return "do_wp_page returned without copying or reusing: a race with another fault "
              "or a retry (e.g. the PTE changed under the fault)";

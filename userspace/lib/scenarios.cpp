@@ -1085,6 +1085,77 @@ Result<ScenarioReport> softdirty_clear(ScenarioEnv& env) {
   return m.done();
 }
 
+// MAP_PRIVATE over a file with data (a memfd, an O_TMPFILE), twice: "read"
+// only read before fork, "written" also written on its first page.
+Result<ScenarioReport> private_file_fork(ScenarioEnv& env, std::string_view name,
+                                         const std::function<int()>& open_file,
+                                         const std::string& what) {
+  Model m(env, name);
+  const UniqueFd fd(open_file());
+  if (!fd.valid()) {
+    const int err = errno;
+    return m.skip(what + " failed: " + strerror(err));
+  }
+  const std::string page(page_size(), 'd');
+  for (std::size_t i = 0; i < kPages; i++) {
+    if (write(fd.get(), page.data(), page.size()) != static_cast<ssize_t>(page.size())) {
+      return Error::from_errno("write to the " + what);
+    }
+  }
+  auto only_read = Mapping::make(kPages * page_size(), MAP_PRIVATE, 0, fd.get());
+  if (!only_read) {
+    return only_read.error();
+  }
+  auto written = Mapping::make(kPages * page_size(), MAP_PRIVATE, 0, fd.get());
+  if (!written) {
+    return written.error();
+  }
+  TRY(m.region("read", *only_read));
+  TRY(m.region("written", *written));
+  touch(*written, 0, 1, 'w');
+  read_all(*only_read);
+  read_all(*written);
+  settle();
+  const pid_t c = spawn([&] {
+    touch(*only_read, 0, kWrites, 'c');
+    touch(*written, 1, kWrites, 'c');
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  touch(*written, 0, 1 + kWrites, 'P');
+  m.expect("parent", "written", COWPROBE_C_FILE_COPIES, 1,
+           "the parent's write to not-present page 0 copies the file page at once "
+           "(do_cow_fault), no write-protect fault; the mapping gets an anon_vma, so fork "
+           "copies its page tables");
+  m.expect("child", "read", COWPROBE_C_FILE_COPIES, kWrites,
+           "a private file mapping only read has no anon_vma: fork copies none of its page "
+           "tables, and the child's writes fault the file pages in and copy them at once "
+           "(do_cow_fault), no write-protect fault");
+  m.faults("child", "written", COWPROBE_C_COPIES, kWrites,
+           "fork copied the read-only PTEs of the page-cache pages: each write copies the file "
+           "page (wp_page_copy)");
+  m.faults("parent", "written", COWPROBE_C_COPIES, kWrites,
+           "a page-cache page in a private mapping is never reused, even by its only mapper: "
+           "the parent's writes after the child exited copy it too");
+  m.faults("parent", "written", COWPROBE_C_REUSES, 1,
+           "page 0 is the parent's anonymous copy, shared with the child until it exited: " +
+               kReuseRule);
+  return m.done();
+}
+
+Result<ScenarioReport> memfd_private(ScenarioEnv& env) {
+  return private_file_fork(
+      env, "memfd-private", [] { return memfd_create("cowprobe-memfd", MFD_CLOEXEC); },
+      "memfd_create");
+}
+
+Result<ScenarioReport> tmpfile_private(ScenarioEnv& env) {
+  return private_file_fork(
+      env, "tmpfile-private", [] { return ::open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600); },
+      "open(/tmp, O_TMPFILE)");
+}
+
 // The seed document's third program: a 4 MB global array whose child changes
 // ten elements: one page copied (two if the ten straddle a page boundary).
 // Page-aligned, so that the region around it holds no other variable the
@@ -1324,6 +1395,9 @@ const std::vector<Scenario>& scenarios() {
        wipeonfork},
       {"softdirty-clear", "clear_refs 4 write-protects the pages: each write a reuse",
        softdirty_clear},
+      {"memfd-private", "private memfd mapping over fork: file copies, copies, never reused",
+       memfd_private},
+      {"tmpfile-private", "the same over an O_TMPFILE file on /tmp", tmpfile_private},
       {"seed-fork-time", "seed program 1: fork time vs size, with and without a child write",
        seed_fork_time},
       {"seed-rss", "seed program 2: RSS around a 50 MB child write", seed_rss},
