@@ -108,7 +108,22 @@ std::string explain(const ClassCheck& c, const KernelVersion& kernel) {
              "(kernel " +
              kernel.str() + ")";
     case COWPROBE_C_ZERO_FILLS:
-      return "zero fills come only from writes after a read of never-written memory";
+      return "zero fills come only from writes after a read of never-written memory (a "
+             "MADV_WIPEONFORK range is never-written memory in the child)";
+    case COWPROBE_C_WP_FAULTS:
+      return more ? "write-protect faults the model does not predict: a PTE read-only under "
+                    "a writable mapping comes from fork (pages it shares), a read of a "
+                    "private file page or of never-written memory, KSM, clear_refs 4 "
+                    "(soft-dirty) or mprotect before 6.0; fork copies no page table of a "
+                    "MADV_DONTFORK or MADV_WIPEONFORK range, so there the parent's PTEs stay "
+                    "writable and the child's writes are first touches"
+                  : "the kernel did not count events the model predicts";
+    case COWPROBE_C_FILE_COPIES:
+      return "file copies come only from a write to a not-present page of a private file "
+             "mapping (do_cow_fault); a file page already mapped read-only is copied by a "
+             "write-protect fault (copies), and fork copies no page table of a private file "
+             "mapping that was only read (no anon_vma), so the child's writes there are file "
+             "copies";
     case COWPROBE_C_OTHER:
       return "do_wp_page returned without copying or reusing: a race with another fault "
              "or a retry (e.g. the PTE changed under the fault)";

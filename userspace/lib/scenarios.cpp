@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -982,6 +983,179 @@ Result<ScenarioReport> ksm(ScenarioEnv& env) {
   return m.done();
 }
 
+Result<ScenarioReport> dontfork(ScenarioEnv& env) {
+  Model m(env, "dontfork");
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  if (madvise(buf->data(), buf->size(), MADV_DONTFORK) != 0) {
+    return m.skip("madvise(MADV_DONTFORK) failed: " + std::string(strerror(errno)));
+  }
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    // the buffer is not mapped here: mincore fails with ENOMEM
+    std::array<unsigned char, kPages> vec{};
+    return mincore(buf->data(), buf->size(), vec.data()) != 0 && errno == ENOMEM ? 0 : 1;
+  });
+  m.role("child", c);
+  const int status = reap(c);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Error::message(EIO, "dontfork: the child maps the buffer despite MADV_DONTFORK");
+  }
+  touch(*buf, 0, kWrites, 'P');
+  m.note(
+      "MADV_DONTFORK: fork leaves the buffer out of the child and copies none of its page "
+      "tables; the parent's PTEs are never write-protected, so its writes take no fault");
+  return m.done();
+}
+
+Result<ScenarioReport> wipeonfork(ScenarioEnv& env) {
+  Model m(env, "wipeonfork");
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  if (madvise(buf->data(), buf->size(), MADV_WIPEONFORK) != 0) {
+    return m.skip("madvise(MADV_WIPEONFORK) failed (4.14+): " + std::string(strerror(errno)));
+  }
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const pid_t c = spawn([&] {
+    touch(*buf, 0, kWrites, 'c');
+    // wiped: the rest of each page written reads as zeros
+    for (std::size_t i = 0; i < kWrites; i++) {
+      if (static_cast<volatile char*>(buf->page(i))[1] != 0) {
+        return 1;
+      }
+    }
+    return 0;
+  });
+  m.role("child", c);
+  const int status = reap(c);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Error::message(EIO, "wipeonfork: the child saw the parent's data");
+  }
+  touch(*buf, 0, kWrites, 'P');
+  m.note(
+      "MADV_WIPEONFORK: the child gets the range empty (no anon_vma, no page tables copied); "
+      "its writes are first touches of fresh zeroed pages, not write-protect faults, and the "
+      "parent's PTEs are never write-protected: no fault to count in either");
+  return m.done();
+}
+
+// Whether the page at addr is soft-dirty (/proc/self/pagemap bit 55; a VMA
+// not yet cleared reports all its pages so, where soft-dirty is tracked).
+bool soft_dirty(const UniqueFd& pagemap, std::uintptr_t addr) {
+  constexpr std::uint64_t kSoftDirty = 1ULL << 55;
+  std::uint64_t entry = 0;
+  return pread(pagemap.get(), &entry, sizeof(entry), static_cast<off_t>(addr / page_size() * 8)) ==
+             8 &&
+         (entry & kSoftDirty) != 0;
+}
+
+Result<ScenarioReport> softdirty_clear(ScenarioEnv& env) {
+  Model m(env, "softdirty-clear");
+  const char* clear = "/proc/self/clear_refs";
+  if (access(clear, W_OK) != 0) {
+    return m.skip("no /proc/self/clear_refs here (CONFIG_PROC_PAGE_MONITOR off)");
+  }
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  if (!soft_dirty(pagemap, buf->begin())) {
+    return m.skip("pagemap shows no soft-dirty bit on fresh pages: CONFIG_MEM_SOFT_DIRTY off");
+  }
+  TRY(m.region(kBuf, *buf));
+  settle();
+  if (!write_file(clear, "4")) {
+    return m.skip("writing 4 to /proc/self/clear_refs failed: " + std::string(strerror(errno)));
+  }
+  if (soft_dirty(pagemap, buf->begin())) {
+    return m.skip("clear_refs 4 left the soft-dirty bit set");
+  }
+  touch(*buf, 0, kWrites, 's');
+  m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+           "clearing soft-dirty (clear_refs 4) write-protects every PTE; the next write to "
+           "each page faults and, with no other mapper, " +
+               kReuseRule);
+  return m.done();
+}
+
+// MAP_PRIVATE over a file with data (a memfd, an O_TMPFILE), twice: "read"
+// only read before fork, "written" also written on its first page.
+Result<ScenarioReport> private_file_fork(ScenarioEnv& env, std::string_view name,
+                                         const std::function<int()>& open_file,
+                                         const std::string& what) {
+  Model m(env, name);
+  const UniqueFd fd(open_file());
+  if (!fd.valid()) {
+    const int err = errno;
+    return m.skip(what + " failed: " + strerror(err));
+  }
+  const std::string page(page_size(), 'd');
+  for (std::size_t i = 0; i < kPages; i++) {
+    if (write(fd.get(), page.data(), page.size()) != static_cast<ssize_t>(page.size())) {
+      return Error::from_errno("write to the " + what);
+    }
+  }
+  auto only_read = Mapping::make(kPages * page_size(), MAP_PRIVATE, 0, fd.get());
+  if (!only_read) {
+    return only_read.error();
+  }
+  auto written = Mapping::make(kPages * page_size(), MAP_PRIVATE, 0, fd.get());
+  if (!written) {
+    return written.error();
+  }
+  TRY(m.region("read", *only_read));
+  TRY(m.region("written", *written));
+  touch(*written, 0, 1, 'w');
+  read_all(*only_read);
+  read_all(*written);
+  settle();
+  const pid_t c = spawn([&] {
+    touch(*only_read, 0, kWrites, 'c');
+    touch(*written, 1, kWrites, 'c');
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  touch(*written, 0, 1 + kWrites, 'P');
+  m.expect("parent", "written", COWPROBE_C_FILE_COPIES, 1,
+           "the parent's write to not-present page 0 copies the file page at once "
+           "(do_cow_fault), no write-protect fault; the mapping gets an anon_vma, so fork "
+           "copies its page tables");
+  m.expect("child", "read", COWPROBE_C_FILE_COPIES, kWrites,
+           "a private file mapping only read has no anon_vma: fork copies none of its page "
+           "tables, and the child's writes fault the file pages in and copy them at once "
+           "(do_cow_fault), no write-protect fault");
+  m.faults("child", "written", COWPROBE_C_COPIES, kWrites,
+           "fork copied the read-only PTEs of the page-cache pages: each write copies the file "
+           "page (wp_page_copy)");
+  m.faults("parent", "written", COWPROBE_C_COPIES, kWrites,
+           "a page-cache page in a private mapping is never reused, even by its only mapper: "
+           "the parent's writes after the child exited copy it too");
+  m.faults("parent", "written", COWPROBE_C_REUSES, 1,
+           "page 0 is the parent's anonymous copy, shared with the child until it exited: " +
+               kReuseRule);
+  return m.done();
+}
+
+Result<ScenarioReport> memfd_private(ScenarioEnv& env) {
+  return private_file_fork(
+      env, "memfd-private", [] { return memfd_create("cowprobe-memfd", MFD_CLOEXEC); },
+      "memfd_create");
+}
+
+Result<ScenarioReport> tmpfile_private(ScenarioEnv& env) {
+  return private_file_fork(
+      env, "tmpfile-private", [] { return ::open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600); },
+      "open(/tmp, O_TMPFILE)");
+}
+
 // The seed document's third program: a 4 MB global array whose child changes
 // ten elements: one page copied (two if the ten straddle a page boundary).
 // Page-aligned, so that the region around it holds no other variable the
@@ -1216,6 +1390,14 @@ const std::vector<Scenario>& scenarios() {
       {"io-uring-worker", "an io_uring worker writes shared pages: the parent's copies",
        io_uring_worker},
       {"ksm", "writes to KSM-merged pages: always copies", ksm},
+      {"dontfork", "MADV_DONTFORK buffer: not in the child, no wp fault in the parent", dontfork},
+      {"wipeonfork", "MADV_WIPEONFORK buffer: the child starts empty, no wp fault at all",
+       wipeonfork},
+      {"softdirty-clear", "clear_refs 4 write-protects the pages: each write a reuse",
+       softdirty_clear},
+      {"memfd-private", "private memfd mapping over fork: file copies, copies, never reused",
+       memfd_private},
+      {"tmpfile-private", "the same over an O_TMPFILE file on /tmp", tmpfile_private},
       {"seed-fork-time", "seed program 1: fork time vs size, with and without a child write",
        seed_fork_time},
       {"seed-rss", "seed program 2: RSS around a 50 MB child write", seed_rss},
