@@ -312,6 +312,7 @@ class Model {
 constexpr std::size_t kPages = 64;
 constexpr std::size_t kWrites = 16;
 const std::string kBuf = "buffer";
+const std::string kControl = "control";
 
 #define TRY(expr)                       \
   do {                                  \
@@ -992,9 +993,17 @@ Result<ScenarioReport> dontfork(ScenarioEnv& env) {
   if (madvise(buf->data(), buf->size(), MADV_DONTFORK) != 0) {
     return m.skip("madvise(MADV_DONTFORK) failed: " + std::string(strerror(errno)));
   }
+  // beside it, an ordinary buffer the child writes: the control, so a
+  // module that counted nothing could not pass
+  auto control = written_buffer();
+  if (!control) {
+    return control.error();
+  }
   TRY(m.region(kBuf, *buf));
+  TRY(m.region(kControl, *control));
   settle();
   const pid_t c = spawn([&] {
+    touch(*control, 0, kWrites, 'c');
     // the buffer is not mapped here: mincore fails with ENOMEM
     std::array<unsigned char, kPages> vec{};
     return mincore(buf->data(), buf->size(), vec.data()) != 0 && errno == ENOMEM ? 0 : 1;
@@ -1004,6 +1013,8 @@ Result<ScenarioReport> dontfork(ScenarioEnv& env) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return Error::message(EIO, "dontfork: the child maps the buffer despite MADV_DONTFORK");
   }
+  m.faults("child", kControl, COWPROBE_C_COPIES, kWrites,
+           "the control buffer, shared at fork as usual: " + kCopyRule);
   touch(*buf, 0, kWrites, 'P');
   m.note(
       "MADV_DONTFORK: fork leaves the buffer out of the child and copies none of its page "
@@ -1020,10 +1031,16 @@ Result<ScenarioReport> wipeonfork(ScenarioEnv& env) {
   if (madvise(buf->data(), buf->size(), MADV_WIPEONFORK) != 0) {
     return m.skip("madvise(MADV_WIPEONFORK) failed (4.14+): " + std::string(strerror(errno)));
   }
+  auto control = written_buffer();  // as in dontfork: must show the copies
+  if (!control) {
+    return control.error();
+  }
   TRY(m.region(kBuf, *buf));
+  TRY(m.region(kControl, *control));
   settle();
   const pid_t c = spawn([&] {
     touch(*buf, 0, kWrites, 'c');
+    touch(*control, 0, kWrites, 'c');
     // wiped: the rest of each page written reads as zeros
     for (std::size_t i = 0; i < kWrites; i++) {
       if (static_cast<volatile char*>(buf->page(i))[1] != 0) {
@@ -1037,6 +1054,8 @@ Result<ScenarioReport> wipeonfork(ScenarioEnv& env) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return Error::message(EIO, "wipeonfork: the child saw the parent's data");
   }
+  m.faults("child", kControl, COWPROBE_C_COPIES, kWrites,
+           "the control buffer, shared at fork as usual: " + kCopyRule);
   touch(*buf, 0, kWrites, 'P');
   m.note(
       "MADV_WIPEONFORK: the child gets the range empty (no anon_vma, no page tables copied); "
