@@ -320,6 +320,7 @@ void cp_class_info(unsigned int i, struct cp_class_info *ci);
 /* maps.c: counts per mapping (COWPROBE_WATCH_F_MAPS) */
 struct vm_area_struct;
 size_t cp_maps_layout(size_t rec_size);
+u32 cp_maps_bytes(void);
 struct cp_map *cp_maps(const struct cp_proc *p);
 struct cp_map *cp_map_of(struct cp_proc *p, struct vm_area_struct *vma,
 			 unsigned long addr);

@@ -45,6 +45,12 @@ size_t cp_maps_layout(size_t rec_size)
 	return cp_maps_off + (max_maps + 1) * sizeof(struct cp_map);
 }
 
+/* What one record's buckets take, the overflow one included. */
+u32 cp_maps_bytes(void)
+{
+	return max_maps ? (max_maps + 1) * sizeof(struct cp_map) : 0;
+}
+
 /* The mapping just before vma, if it ends where vma starts. */
 static struct vm_area_struct *cp_vma_prev(struct vm_area_struct *vma)
 {

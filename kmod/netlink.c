@@ -82,6 +82,7 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, COWPROBE_A_LIMIT_THREADS, max_threads) ||
 	    nla_put_u32(msg, COWPROBE_A_LIMIT_REGIONS, max_regions) ||
 	    nla_put_u32(msg, COWPROBE_A_LIMIT_MAPS, max_maps) ||
+	    nla_put_u32(msg, COWPROBE_A_MAPS_BYTES, cp_maps_bytes()) ||
 	    nla_put_u32(msg, COWPROBE_A_NR_PROCS, atomic_read(&cp_nr_procs)) ||
 	    nla_put_u32(msg, COWPROBE_A_NR_THREADS, atomic_read(&cp_nr_threads)) ||
 	    nla_put_u64_64bit(msg, COWPROBE_A_REFUSED_PROCS,

@@ -109,9 +109,9 @@ std::string format_status(const Status& s) {
   fmt::format_to(it, "limits:    {} processes, {} threads, {} regions per process\n", s.limit_procs,
                  s.limit_threads, s.limit_regions);
   fmt::format_to(it,
-                 "mappings:  {} buckets per process for stat --maps (module parameter max_maps, "
-                 "in the process record's size)\n",
-                 s.limit_maps);
+                 "mappings:  {} buckets per process for stat --maps (module parameter max_maps): "
+                 "{} bytes of each process record\n",
+                 s.limit_maps, s.maps_bytes);
   fmt::format_to(it, "tracked:   {} processes, {} threads\n", s.nr_procs, s.nr_threads);
   if (s.proc_bytes != 0) {
     const auto kib = [](std::uint64_t n, std::uint32_t bytes) { return n * bytes / 1024; };

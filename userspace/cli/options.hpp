@@ -11,7 +11,7 @@ namespace cowprobe::cli {
 struct StatOptions {
   bool json = false;
   bool threads = false;
-  bool maps = false;  // --maps: counts by mapping, and the missing-copy hints
+  bool maps = false;   // --maps: counts by mapping, and the missing-copy hints
   std::string output;  // -o FILE; empty: stderr (table) or stdout (JSON)
   std::vector<std::string> command;
 };

@@ -99,6 +99,7 @@ void to_json(nlohmann::json& j, const Status& s) {
       {"limit_threads", s.limit_threads},
       {"limit_regions", s.limit_regions},
       {"limit_maps", s.limit_maps},
+      {"maps_bytes", s.maps_bytes},
       {"nr_procs", s.nr_procs},
       {"nr_threads", s.nr_threads},
       {"refused_procs", s.refused_procs},

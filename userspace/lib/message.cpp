@@ -432,6 +432,8 @@ Result<Status> parse_status(const nlmsghdr& nlh) {
         return get_u32(attr, "LIMIT_REGIONS", st.limit_regions);
       case COWPROBE_A_LIMIT_MAPS:
         return get_u32(attr, "LIMIT_MAPS", st.limit_maps);
+      case COWPROBE_A_MAPS_BYTES:
+        return get_u32(attr, "MAPS_BYTES", st.maps_bytes);
       case COWPROBE_A_NR_PROCS:
         return get_u32(attr, "NR_PROCS", st.nr_procs);
       case COWPROBE_A_NR_THREADS:

@@ -144,6 +144,7 @@ struct Status {
   std::uint32_t limit_threads = 0;
   std::uint32_t limit_regions = 0;
   std::uint32_t limit_maps = 0;  // mapping buckets per process (0: none, or an older module)
+  std::uint32_t maps_bytes = 0;  // of one process record, for those buckets
   std::uint32_t nr_procs = 0;
   std::uint32_t nr_threads = 0;
   std::uint64_t refused_procs = 0;

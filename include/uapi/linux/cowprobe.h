@@ -240,6 +240,8 @@ enum cowprobe_attr {
 	COWPROBE_A_MAP_FLAGS,
 	COWPROBE_A_MAPS_OVERFLOW,
 	COWPROBE_A_LIMIT_MAPS,
+	/* STATUS, u32: bytes of one process record's buckets (in PROC_BYTES) */
+	COWPROBE_A_MAPS_BYTES,
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1
