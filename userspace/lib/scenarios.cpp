@@ -1195,17 +1195,25 @@ bool maps_huge_zero_page(const Mapping& buf) {
   return a && b && *b == *a + 1;
 }
 
-bool thp_enabled() {
+// Why THP cannot back an madvise(MADV_HUGEPAGE) range here, if it cannot.
+std::optional<std::string> thp_unavailable() {
   const std::string mode = read_file("/sys/kernel/mm/transparent_hugepage/enabled");
-  return !mode.empty() && mode.find("[never]") == std::string::npos;
+  if (mode.empty()) {
+    return "this kernel is built without transparent huge pages (6.12's "
+           "CONFIG_TRANSPARENT_HUGEPAGE depends on !PREEMPT_RT)";
+  }
+  if (mode.find("[never]") != std::string::npos) {
+    return "transparent huge pages are set to never";
+  }
+  return std::nullopt;
 }
 
 // cow.c's huge zero page runs: a read of a THP-aligned range maps the huge
 // zero page by a read-only PMD; what the first write costs changed after 6.12.
 Result<ScenarioReport> huge_zero_page(ScenarioEnv& env) {
   Model m(env, "huge-zero-page");
-  if (!thp_enabled()) {
-    return m.skip("transparent huge pages are off in this kernel");
+  if (auto why = thp_unavailable()) {
+    return m.skip(*why);
   }
   if (read_long("/sys/kernel/mm/transparent_hugepage/use_zero_page") != 1) {
     return m.skip("the huge zero page is off (transparent_hugepage/use_zero_page is not 1)");
@@ -1246,8 +1254,8 @@ Result<ScenarioReport> huge_zero_page(ScenarioEnv& env) {
 Result<ScenarioReport> mremap_thp(ScenarioEnv& env) {
   constexpr std::size_t kEach = 8;
   Model m(env, "mremap-thp");
-  if (!thp_enabled()) {
-    return m.skip("transparent huge pages are off in this kernel");
+  if (auto why = thp_unavailable()) {
+    return m.skip(*why);
   }
   auto buf = Mapping::make(kHuge, MAP_PRIVATE, kHuge);
   if (!buf) {
