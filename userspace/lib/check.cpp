@@ -99,17 +99,28 @@ std::string explain(const ClassCheck& c, const KernelVersion& kernel) {
                     "mapper (the other process exited or wrote first)"
                   : "fewer reuses than predicted: an extra page reference turned the reuse "
                     "into a copy (LRU batch, swap cache, pin)";
+    case COWPROBE_C_UNSHARE_COPIES:
+      return more ? "unshare copies the model does not predict: a read-only pin (FOLL_PIN: "
+                    "process_vm_readv, O_DIRECT, RDMA) met a page another process may map; "
+                    "plain references (FOLL_GET: vmsplice) never unshare"
+                  : "fewer unshare copies than predicted: before 5.19 a read-only pin takes "
+                    "no FAULT_FLAG_UNSHARE, and a page already exclusive needs none (kernel " +
+                        kernel.str() + ")";
     case COWPROBE_C_THP_REUSES:
     case COWPROBE_C_THP_FALLBACKS:
     case COWPROBE_C_THP_WP_FAULTS:
     case COWPROBE_C_THP_COPIES:
       return "huge-PMD handling differs between kernels: since 5.8 a shared THP is split and "
-             "4 KiB copied; 6.19+ may reuse large folios not shared between processes "
-             "(kernel " +
+             "4 KiB copied; a PTE-mapped large folio (split PMD, e.g. half of it mremap'ed) "
+             "is copied 4 KiB per write and, up to 6.12, never reused; 6.19+ may reuse large "
+             "folios not shared between processes; a write to the huge zero page falls back "
+             "and splits up to 6.12, later it allocates a whole THP (kernel " +
              kernel.str() + ")";
     case COWPROBE_C_ZERO_FILLS:
       return "zero fills come only from writes after a read of never-written memory (a "
-             "MADV_WIPEONFORK range is never-written memory in the child)";
+             "MADV_WIPEONFORK range is never-written memory in the child); the huge zero "
+             "page (a read of a THP-aligned range) becomes zero fills only where its write "
+             "falls back to 4 KiB (up to 6.12)";
     case COWPROBE_C_WP_FAULTS:
       return more ? "write-protect faults the model does not predict: a PTE read-only under "
                     "a writable mapping comes from fork (pages it shares), a read of a "

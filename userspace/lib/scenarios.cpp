@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "fd.hpp"
 #include "scenario.hpp"
@@ -1251,6 +1252,256 @@ ThpSpan thp_backing(const void* p, std::size_t len) {
   return span;
 }
 
+// A read-only pin of a page shared after fork. vmsplice takes plain page
+// references (FOLL_GET): nothing happens at the pin, but the write that
+// follows sees the pipe's reference and copies. process_vm_readv pins
+// (FOLL_PIN without FOLL_WRITE): since 5.19 GUP must not pin a page another
+// process may still map, so it breaks the sharing first with an unshare fault
+// (FAULT_FLAG_UNSHARE), a copy mapped read-only and exclusive; before 5.19 the
+// pin is taken on the shared page and nothing is faulted.
+Result<ScenarioReport> unshare_pin(ScenarioEnv& env) {
+  constexpr std::size_t kSpliced = 8;
+  Model m(env, "unshare-pin");
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  int fds[2] = {-1, -1};
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return Error::from_errno("pipe");
+  }
+  const UniqueFd rd(fds[0]);
+  const UniqueFd wr(fds[1]);
+  std::vector<char> scratch(kWrites * page_size());
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const Gate leave;
+  const pid_t c = spawn([&] {
+    leave.wait();
+    return 0;
+  });
+  m.role("child", c);
+  iovec spliced{buf->page(0), kSpliced * page_size()};
+  const ssize_t n = vmsplice(wr.get(), &spliced, 1, 0);
+  iovec local{scratch.data(), scratch.size()};
+  iovec remote{buf->page(kSpliced), scratch.size()};
+  const ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  const int err = errno;
+  touch(*buf, 0, kSpliced + kWrites, 'P');
+  leave.open();
+  reap(c);
+  if (n != static_cast<ssize_t>(spliced.iov_len)) {
+    return Error(EIO, "vmsplice of 8 pages", std::to_string(n) + " bytes");
+  }
+  if (r != static_cast<ssize_t>(scratch.size())) {
+    return m.skip("process_vm_readv on this process failed: " + std::string(strerror(err)));
+  }
+  const std::string spliced_rule =
+      "8 pages vmspliced into a pipe: a plain reference (FOLL_GET), no fault at the splice; "
+      "the parent's write then sees the pipe's reference besides the child's mapping and "
+      "copies";
+  if (env.kernel.at_least(5, 19)) {
+    m.faults("parent", kBuf, COWPROBE_C_COPIES, kSpliced, spliced_rule);
+    m.faults("parent", kBuf, COWPROBE_C_UNSHARE_COPIES, kWrites,
+             "process_vm_readv pins 16 pages read-only (FOLL_PIN) while the child maps them: "
+             "since 5.19 GUP unshares a possibly shared anonymous page first "
+             "(FAULT_FLAG_UNSHARE): a copy, mapped read-only and exclusive");
+    m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+             "the unshared copies are exclusive to the parent (PageAnonExclusive): its write "
+             "reuses them");
+  } else {
+    m.faults("parent", kBuf, COWPROBE_C_COPIES, kSpliced + kWrites,
+             spliced_rule +
+                 "; before 5.19 a read-only pin (process_vm_readv, FOLL_PIN) does not "
+                 "unshare: the 16 pinned pages stay shared with the child and the write "
+                 "copies them too");
+  }
+  return m.done();
+}
+
+// CVE-2020-29374 (cow.c's vmsplice in child): the child vmsplices pages into a
+// pipe and unmaps them; the parent then is their only mapper, but the pipe
+// still reads them. The parent's write must copy, or the child would read
+// the parent's new data through the pipe.
+Result<ScenarioReport> vmsplice_unmap(ScenarioEnv& env) {
+  Model m(env, "vmsplice-unmap");
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  int fds[2] = {-1, -1};
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return Error::from_errno("pipe");
+  }
+  const UniqueFd rd(fds[0]);
+  const UniqueFd wr(fds[1]);
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const Gate ready;
+  const Gate wrote;
+  const pid_t c = spawn([&] {
+    iovec iov{buf->data(), kWrites * page_size()};
+    const ssize_t n = vmsplice(wr.get(), &iov, 1, 0);
+    munmap(buf->data(), buf->size());
+    ready.open();
+    wrote.wait();
+    if (n != static_cast<ssize_t>(iov.iov_len)) {
+      return 2;
+    }
+    std::string got(iov.iov_len, 0);
+    for (std::size_t off = 0; off < got.size();) {
+      const ssize_t k = read(rd.get(), got.data() + off, got.size() - off);
+      if (k <= 0) {
+        return 3;
+      }
+      off += static_cast<std::size_t>(k);
+    }
+    return got == std::string(got.size(), 'p') ? 0 : 1;
+  });
+  m.role("child", c);
+  ready.wait();
+  touch(*buf, 0, 2 * kWrites, 'P');
+  wrote.open();
+  const int status = reap(c);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Error(EIO, "the child's pipe",
+                 WIFEXITED(status) && WEXITSTATUS(status) == 1
+                     ? "read the parent's new data: the CoW leak of CVE-2020-29374"
+                     : "vmsplice or read failed");
+  }
+  m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites,
+           "the child vmspliced 16 pages and unmapped them: the parent is their only mapper "
+           "but the pipe holds a reference, so its write copies (since 5.9 a reuse needs no "
+           "extra reference, the fix of CVE-2020-29374; 6.1+: the page is not exclusive "
+           "after fork and its references still decide)");
+  m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+           "16 more pages the child unmapped without splicing: " + kReuseRule);
+  return m.done();
+}
+
+// The page frame numbers behind the first two pages of m (root only).
+bool maps_huge_zero_page(const Mapping& buf) {
+  const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  const auto a = pfn_of(pagemap, buf.begin());
+  const auto b = pfn_of(pagemap, buf.begin() + page_size());
+  // the small zero page is one frame mapped everywhere; the huge one is 512
+  return a && b && *b == *a + 1;
+}
+
+// Why THP cannot back an madvise(MADV_HUGEPAGE) range here, if it cannot.
+std::optional<std::string> thp_unavailable() {
+  const std::string mode = read_file("/sys/kernel/mm/transparent_hugepage/enabled");
+  if (mode.empty()) {
+    return "this kernel is built without transparent huge pages (6.12's "
+           "CONFIG_TRANSPARENT_HUGEPAGE depends on !PREEMPT_RT)";
+  }
+  if (mode.find("[never]") != std::string::npos) {
+    return "transparent huge pages are set to never";
+  }
+  return std::nullopt;
+}
+
+// cow.c's huge zero page runs: a read of a THP-aligned range maps the huge
+// zero page by a read-only PMD; what the first write costs changed after 6.12.
+Result<ScenarioReport> huge_zero_page(ScenarioEnv& env) {
+  Model m(env, "huge-zero-page");
+  if (auto why = thp_unavailable()) {
+    return m.skip(*why);
+  }
+  if (read_long("/sys/kernel/mm/transparent_hugepage/use_zero_page") != 1) {
+    return m.skip("the huge zero page is off (transparent_hugepage/use_zero_page is not 1)");
+  }
+  auto buf = Mapping::make(kHuge, MAP_PRIVATE, kHuge);
+  if (!buf) {
+    return buf.error();
+  }
+  madvise(buf->data(), buf->size(), MADV_HUGEPAGE);
+  TRY(m.region(kBuf, *buf));
+  read_all(*buf);
+  if (!maps_huge_zero_page(*buf)) {
+    return m.skip("the read did not map the huge zero page");
+  }
+  touch(*buf, 0, kWrites, 'z');
+  if (env.kernel.at_least(6, 13)) {
+    m.expect("parent", kBuf, COWPROBE_C_THP_WP_FAULTS, 1,
+             "after 6.12 (measured on 7.2) a write to the huge zero page allocates a zeroed "
+             "THP for the whole PMD (do_huge_zero_wp_pmd): one huge write fault, counted as "
+             "made writable whole; the other 15 writes find it writable");
+    m.expect("parent", kBuf, COWPROBE_C_THP_REUSES, 1,
+             "the new THP is mapped writable by the PMD: the huge fault did not fall back");
+  } else {
+    const std::string split =
+        "up to 6.12 a write to the huge zero page falls back (do_huge_pmd_wp_page): the "
+        "PMD is split into PTEs of the small zero page";
+    m.expect("parent", kBuf, COWPROBE_C_THP_WP_FAULTS, 1, split);
+    m.expect("parent", kBuf, COWPROBE_C_THP_FALLBACKS, 1, split);
+    m.faults("parent", kBuf, COWPROBE_C_ZERO_FILLS, kWrites,
+             "after the split each written page maps the small zero page: a zero fill per "
+             "page, 4 KiB at a time");
+  }
+  return m.done();
+}
+
+// cow.c's partially mremap'ed THP: moving half of a huge page splits its PMD;
+// both halves are then PTE-mapped pages of one large folio.
+Result<ScenarioReport> mremap_thp(ScenarioEnv& env) {
+  constexpr std::size_t kEach = 8;
+  Model m(env, "mremap-thp");
+  if (auto why = thp_unavailable()) {
+    return m.skip(*why);
+  }
+  auto buf = Mapping::make(kHuge, MAP_PRIVATE, kHuge);
+  if (!buf) {
+    return buf.error();
+  }
+  madvise(buf->data(), buf->size(), MADV_HUGEPAGE);
+  fill(*buf, 't');
+  if (!backed_by_thp(*buf)) {
+    return m.skip("the kernel did not back the buffer with huge pages");
+  }
+  const std::size_t half = kHuge / 2;
+  auto dest = Mapping::make(half, MAP_PRIVATE);
+  if (!dest) {
+    return dest.error();
+  }
+  if (mremap(buf->data() + half, half, half, MREMAP_MAYMOVE | MREMAP_FIXED, dest->data()) !=
+      dest->data()) {
+    return Error::from_errno("mremap half of the THP");
+  }
+  TRY(m.region("kept", buf->begin(), buf->begin() + half));
+  TRY(m.region("moved", *dest));
+  settle();
+  const pid_t c = spawn([&] {
+    touch(*buf, 0, kEach, 'c');
+    touch(*dest, 0, kEach, 'c');
+    return 0;
+  });
+  m.role("child", c);
+  reap(c);
+  touch(*buf, 0, kEach, 'P');
+  touch(*dest, 0, kEach, 'P');
+  for (const char* r : {"kept", "moved"}) {
+    const std::string copy =
+        "mremap of half the THP split its PMD (move_page_tables): both halves are PTE-mapped "
+        "pages of the large folio, shared after fork; the child's 8 writes copy 4 KiB each, "
+        "no huge-PMD fault";
+    m.faults("child", r, COWPROBE_C_COPIES, kEach, copy);
+    m.expect("child", r, COWPROBE_C_THP_COPIES, kEach, copy);
+    if (env.kernel.at_least(6, 19)) {
+      m.faults("parent", r, COWPROBE_C_REUSES, kEach,
+               "the child exited: since 6.19 (measured on 7.2) a large folio mapped by one "
+               "process only is reused, PTE-mapped or not");
+    } else {
+      const std::string again =
+          "the child exited, but before 6.19 a PTE-mapped page of a large folio is never "
+          "reused (its folio's references count every mapped page): the parent copies too";
+      m.faults("parent", r, COWPROBE_C_COPIES, kEach, again);
+      m.expect("parent", r, COWPROBE_C_THP_COPIES, kEach, again);
+    }
+  }
+  return m.done();
+}
+
 // A child writing every page of a buffer shared after fork: one copy per page;
 // where THP backs it, each huge page is split first and its copies come from
 // the huge page.
@@ -1417,6 +1668,14 @@ const std::vector<Scenario>& scenarios() {
       {"memfd-private", "private memfd mapping over fork: file copies, copies, never reused",
        memfd_private},
       {"tmpfile-private", "the same over an O_TMPFILE file on /tmp", tmpfile_private},
+      {"unshare-pin", "read-only pins after fork: vmsplice copies at the write, a pin unshares",
+       unshare_pin},
+      {"vmsplice-unmap",
+       "CVE-2020-29374: the child vmsplices and unmaps, the parent's write copies", vmsplice_unmap},
+      {"huge-zero-page", "write after read of a THP-aligned range: the huge zero page",
+       huge_zero_page},
+      {"mremap-thp", "half a THP mremap'ed, fork, writes: PTE-mapped large folio copies",
+       mremap_thp},
       {"seed-fork-time", "seed program 1: fork time vs size, with and without a child write",
        seed_fork_time},
       {"seed-rss", "seed program 2: RSS around a 50 MB child write", seed_rss},
