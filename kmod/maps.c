@@ -104,19 +104,23 @@ static void cp_dentry_path(char *buf, size_t len, struct dentry *dentry)
 		size_t n;
 
 		if (dentry == parent)
-			break;
+			goto whole;
 		name = READ_ONCE(dentry->d_name.name);
 		n = strnlen(name, NAME_MAX);
-		if (n + 1 > pos - buf) {
-			memcpy(buf, "...", 3);
-			memmove(buf + 3, pos, end - pos + 1);
-			return;
-		}
+		if (n + 1 > pos - buf)
+			break;
 		pos -= n;
 		memcpy(pos, name, n);
 		*--pos = '/';
 		dentry = parent;
 	}
+	/* too long or too deep: "..." before what fits of the path */
+	if (pos < buf + 3)
+		pos = buf + 3;
+	memmove(buf + 3, pos, end - pos + 1);
+	memcpy(buf, "...", 3);
+	return;
+whole:
 	if (pos == end)
 		*--pos = '/';
 	memmove(buf, pos, end - pos + 1);
