@@ -322,6 +322,27 @@ struct vm_area_struct;
 size_t cp_maps_layout(size_t rec_size);
 u32 cp_maps_bytes(void);
 struct cp_map *cp_maps(const struct cp_proc *p);
+
+/* Buckets claimed by p, at most max_maps (the overflow bucket is apart). */
+static inline unsigned int cp_nr_maps(const struct cp_proc *p)
+{
+	return min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
+}
+
+/* The published bucket of p after m (the first after NULL), or NULL. */
+static inline struct cp_map *cp_map_next(const struct cp_proc *p,
+					 struct cp_map *m)
+{
+	struct cp_map *maps = cp_maps(p);
+	unsigned int i;
+
+	for (i = m ? m - maps + 1 : 0; i < cp_nr_maps(p); i++)
+		/* filled before published: pairs with the release of ->ready */
+		if (smp_load_acquire(&maps[i].ready))
+			return &maps[i];
+	return NULL;
+}
+
 struct cp_map *cp_map_of(struct cp_proc *p, struct vm_area_struct *vma,
 			 unsigned long addr);
 struct cp_map *cp_map_at(struct cp_proc *p, unsigned long addr);

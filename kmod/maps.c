@@ -155,20 +155,15 @@ static void cp_map_name_bss(struct cp_map *bss, const struct cp_map *obj)
 	smp_store_release(&bss->name[0], obj->name[0]);
 }
 
-/* Each ready bucket of p but m: kept while fn returns false. */
+/* Each published bucket of p but m: kept while fn returns false. */
 static void cp_map_match(struct cp_proc *p, struct cp_map *m,
 			 bool (*fn)(struct cp_map *m, struct cp_map *other))
 {
-	struct cp_map *maps = cp_maps(p);
-	unsigned int i, n;
+	struct cp_map *other;
 
-	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
-	for (i = 0; i < n; i++) {
-		/* a published bucket is filled: pairs with its release */
-		if (&maps[i] != m && smp_load_acquire(&maps[i].ready) &&
-		    fn(m, &maps[i]))
+	for (other = cp_map_next(p, NULL); other; other = cp_map_next(p, other))
+		if (other != m && fn(m, other))
 			return;
-	}
 }
 
 /* A new .bss takes its name from a bucket of its object's file. */
@@ -246,37 +241,28 @@ static bool cp_map_has(const struct cp_map *m, struct vm_area_struct *vma,
 struct cp_map *cp_map_of(struct cp_proc *p, struct vm_area_struct *vma,
 			 unsigned long addr)
 {
-	struct cp_map *maps, *m;
-	unsigned int i, n;
+	struct cp_map *m;
 	u8 kind;
 
 	if (!max_maps || !(READ_ONCE(p->flags) & COWPROBE_PROC_F_MAPS))
 		return NULL;
-	maps = cp_maps(p);
-	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
-	for (i = 0; i < n; i++) {
-		m = &maps[i];
-		/* pairs with the release after cp_map_fill: filled before */
-		if (smp_load_acquire(&m->ready) && cp_map_has(m, vma, addr))
+	for (m = cp_map_next(p, NULL); m; m = cp_map_next(p, m))
+		if (cp_map_has(m, vma, addr))
 			return m;
-	}
 	kind = cp_vma_kind(vma);
 	if (kind == COWPROBE_MAP_HEAP || kind == COWPROBE_MAP_STACK) {
 		/* grown or shrunk since: one bucket for it all the same */
-		for (i = 0; i < n; i++) {
-			m = &maps[i];
-			/* as above: a published bucket is filled */
-			if (smp_load_acquire(&m->ready) && m->kind == kind) {
-				WRITE_ONCE(m->start,
-					   min_t(u64, m->start, vma->vm_start));
-				WRITE_ONCE(m->end, max_t(u64, m->end, vma->vm_end));
-				return m;
-			}
+		for (m = cp_map_next(p, NULL); m; m = cp_map_next(p, m)) {
+			if (m->kind != kind)
+				continue;
+			WRITE_ONCE(m->start, min_t(u64, m->start, vma->vm_start));
+			WRITE_ONCE(m->end, max_t(u64, m->end, vma->vm_end));
+			return m;
 		}
 	}
 	m = cp_map_claim(p);
 	if (!m)
-		return &maps[max_maps];
+		return &cp_maps(p)[max_maps];
 	cp_map_fill(m, p, vma, kind, false);
 	/* filled, then seen: pairs with the acquires of the lookups */
 	smp_store_release(&m->ready, 1);
@@ -286,22 +272,14 @@ struct cp_map *cp_map_of(struct cp_proc *p, struct vm_area_struct *vma,
 /* The bucket holding addr, for a fault whose mapping is not at hand. */
 struct cp_map *cp_map_at(struct cp_proc *p, unsigned long addr)
 {
-	struct cp_map *maps;
-	unsigned int i, n;
+	struct cp_map *m;
 
 	if (!max_maps || !(READ_ONCE(p->flags) & COWPROBE_PROC_F_MAPS))
 		return NULL;
-	maps = cp_maps(p);
-	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
-	for (i = 0; i < n; i++) {
-		struct cp_map *m = &maps[i];
-
-		/* a published bucket is filled: pairs with its release */
-		if (smp_load_acquire(&m->ready) && addr >= m->start &&
-		    addr < m->end)
+	for (m = cp_map_next(p, NULL); m; m = cp_map_next(p, m))
+		if (addr >= m->start && addr < m->end)
 			return m;
-	}
-	return &maps[max_maps];
+	return &cp_maps(p)[max_maps];
 }
 
 /* Minimum size of a private writable mapping given a bucket at fork. */

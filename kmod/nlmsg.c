@@ -148,24 +148,17 @@ static int cp_put_regions(struct sk_buff *skb, const struct cp_proc *p)
 /* The mapping buckets (maps.c) of a record watched with them. */
 static int cp_put_maps(struct sk_buff *skb, const struct cp_proc *p)
 {
-	const struct cp_map *maps;
 	struct nlattr *nest, *map;
-	unsigned int i, n;
+	struct cp_map *m;
 
 	if (!max_maps || !(p->flags & COWPROBE_PROC_F_MAPS))
 		return 0;
-	maps = cp_maps(p);
-	n = min_t(unsigned int, atomic_read(&p->nr_maps), max_maps);
 	nest = nla_nest_start(skb, COWPROBE_A_MAPS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; i < n; i++) {
-		const struct cp_map *m = &maps[i];
+	for (m = cp_map_next(p, NULL); m; m = cp_map_next(p, m)) {
 		const char *name;
 
-		/* only published buckets: pairs with their release */
-		if (!smp_load_acquire(&m->ready))
-			continue;
 		/* a .bss named later: whole once its first byte is (release) */
 		name = smp_load_acquire(&m->name[0]) ? m->name : "";
 		map = nla_nest_start(skb, COWPROBE_A_MAP);
@@ -188,7 +181,7 @@ static int cp_put_maps(struct sk_buff *skb, const struct cp_proc *p)
 	}
 	nla_nest_end(skb, nest);
 	if (cp_put_counters_as(skb, COWPROBE_A_MAPS_OVERFLOW,
-			       &maps[max_maps].cnt))
+			       &cp_maps(p)[max_maps].cnt))
 		goto cancel;
 	return 0;
 cancel:
