@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "check.hpp"
+#include "check_suite.hpp"
 #include "commands.hpp"
 #include "daemon_protocol.hpp"
 #include "scenario.hpp"
@@ -72,7 +73,7 @@ void print_run(const RunResult& r) {
   }
 }
 
-// The run goes through cowprobed, which runs cowprobe check --json itself.
+// The run goes through cowprobed, which runs the suite in a child of its own.
 int run_check_in_daemon(const CheckOptions& opts) {
   auto client = DaemonClient::connect(opts.socket);
   if (!client) {
@@ -122,20 +123,10 @@ int run_check(const CheckOptions& opts) {
   if (opts.daemon) {
     return run_check_in_daemon(opts);
   }
-  std::vector<const Scenario*> chosen;
-  if (opts.scenarios.empty()) {
-    for (const auto& s : scenarios()) {
-      chosen.push_back(&s);
-    }
-  } else {
-    for (const auto& name : opts.scenarios) {
-      const auto* s = find_scenario(name);
-      if (s == nullptr) {
-        std::cerr << "cowprobe: unknown scenario '" << name << "' (see cowprobe check --list)\n";
-        return 2;
-      }
-      chosen.push_back(s);
-    }
+  auto chosen = choose_scenarios(opts.scenarios);
+  if (!chosen) {
+    std::cerr << "cowprobe: " << chosen.error().what() << "\n";
+    return 2;
   }
   if (geteuid() != 0) {
     std::cerr << "cowprobe: check needs root: it watches its workloads and registers regions\n";
@@ -147,98 +138,57 @@ int run_check(const CheckOptions& opts) {
     return 1;
   }
 
-  const auto kernel = KernelVersion::running();
-  nlohmann::json out = {{"kernel", kernel.str()}, {"repeat", opts.repeat}};
-  out["scenarios"] = nlohmann::json::array();
-  int passed = 0;
-  int failed = 0;
-  int skipped = 0;
-  int number = 0;
+  const std::size_t count = chosen->size();
+  const bool table = !opts.json && !opts.tap;
+  SuiteHooks hooks;
   if (opts.tap) {
-    fmt::print("KTAP version 1\n1..{}\n# kernel {}\n", chosen.size(), kernel.str());
-  }
-  for (const auto* s : chosen) {
-    number++;
-    std::string status = "pass";
-    std::optional<std::string> skip;
-    std::vector<std::string> why;
-    nlohmann::json runs = nlohmann::json::array();
-    for (int i = 1; i <= opts.repeat; i++) {
-      if (!opts.json && !opts.tap) {
-        std::cerr << fmt::format("\r[{}/{}] {} run {}/{}   ", number, chosen.size(), s->name, i,
-                                 opts.repeat)
-                  << std::flush;
-      }
-      auto r = run_check(*client, *s, i, opts.fork_time_iterations);
-      if (!r) {
-        status = "fail";
-        why.push_back(fmt::format("run {}: {}", i, r.error().what()));
-        runs.push_back({{"iteration", i}, {"status", "fail"}, {"error", r.error().what()}});
-        continue;
-      }
-      runs.push_back(*r);
-      if (r->skip) {
-        skip = r->skip;
-        break;
-      }
-      if (!r->pass()) {
-        status = "fail";
-        for (const auto& e : r->explanations) {
-          why.push_back(fmt::format("run {}: {}", i, e));
-        }
-        for (const auto& p : r->problems) {
-          why.push_back(fmt::format("run {}: {}", i, p));
-        }
-        for (const auto& x : r->crosschecks) {
-          if (!x.ok) {
-            why.push_back(fmt::format("run {}: {} {} < {}", i, x.name, x.kernel, x.ours));
-          }
-        }
-      }
-      if (i == 1 && !opts.json && !opts.tap) {
-        std::cerr << "\r";
-        fmt::print("{} ({})\n", s->name, s->summary);
-        print_run(*r);
-      }
-    }
-    if (skip) {
-      status = "skip";
-    }
-    (status == "pass" ? passed : status == "fail" ? failed : skipped)++;
-    out["scenarios"].push_back(
-        {{"name", s->name}, {"summary", s->summary}, {"status", status}, {"runs", runs}});
-    if (opts.tap) {
-      if (skip) {
-        fmt::print("ok {} {} # SKIP {}\n", number, s->name, *skip);
+    fmt::print("KTAP version 1\n1..{}\n# kernel {}\n", count, KernelVersion::running().str());
+    hooks.scenario_done = [](const ScenarioOutcome& o) {
+      if (o.skip) {
+        fmt::print("ok {} {} # SKIP {}\n", o.number, o.scenario->name, *o.skip);
       } else {
-        fmt::print("{} {} {}\n", status == "pass" ? "ok" : "not ok", number, s->name);
+        fmt::print("{} {} {}\n", o.status == "pass" ? "ok" : "not ok", o.number, o.scenario->name);
       }
-      for (const auto& w : why) {
+      for (const auto& w : o.why) {
         fmt::print("# {}\n", w);
       }
-    } else if (!opts.json) {
-      if (skip) {
+    };
+  } else if (table) {
+    hooks.before_run = [&](const ScenarioOutcome& o, int i) {
+      std::cerr << fmt::format("\r[{}/{}] {} run {}/{}   ", o.number, count, o.scenario->name, i,
+                               opts.repeat)
+                << std::flush;
+    };
+    hooks.first_run = [](const ScenarioOutcome& o, const RunResult& r) {
+      std::cerr << "\r";
+      fmt::print("{} ({})\n", o.scenario->name, o.scenario->summary);
+      print_run(r);
+    };
+    hooks.scenario_done = [&](const ScenarioOutcome& o) {
+      if (o.skip) {
         if (opts.repeat > 0) {
-          fmt::print("{}: skip: {}\n", s->name, *skip);
+          fmt::print("{}: skip: {}\n", o.scenario->name, *o.skip);
         }
-      } else {
-        fmt::print("{}: {} ({} run{})\n", s->name, status, opts.repeat,
-                   opts.repeat == 1 ? "" : "s");
-        for (const auto& w : why) {
-          fmt::print("  {}\n", w);
-        }
+        return;
       }
-    }
+      fmt::print("{}: {} ({} run{})\n", o.scenario->name, o.status, opts.repeat,
+                 opts.repeat == 1 ? "" : "s");
+      for (const auto& w : o.why) {
+        fmt::print("  {}\n", w);
+      }
+    };
   }
-  out["totals"] = {{"pass", passed}, {"fail", failed}, {"skip", skipped}};
+  SuiteTotals totals;
+  const auto out =
+      run_suite(*client, *chosen, {opts.repeat, opts.fork_time_iterations}, hooks, totals);
   if (opts.json) {
     std::cout << out.dump(2) << "\n";
   } else if (opts.tap) {
-    fmt::print("# totals: pass:{} fail:{} skip:{}\n", passed, failed, skipped);
+    fmt::print("# totals: pass:{} fail:{} skip:{}\n", totals.pass, totals.fail, totals.skip);
   } else {
-    fmt::print("\n{} passed, {} failed, {} skipped\n", passed, failed, skipped);
+    fmt::print("\n{} passed, {} failed, {} skipped\n", totals.pass, totals.fail, totals.skip);
   }
-  return failed == 0 ? 0 : 1;
+  return totals.fail == 0 ? 0 : 1;
 }
 
 }  // namespace cowprobe::cli

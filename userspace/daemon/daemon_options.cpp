@@ -49,8 +49,10 @@ std::unique_ptr<CLI::App> make_app(DaemonOptions& opts) {
                   "netlink receive buffer (SO_RCVBUFFORCE as root)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  // The daemon used to run scenarios by executing the CLI; unit files that
+  // still name it keep starting.
   app->add_option("--cowprobe", opts.cowprobe,
-                  "the cowprobe binary that runs scenarios (default: beside cowprobed, else PATH)");
+                  "ignored: scenario runs use the check library in a forked child");
   app->add_flag("--status", opts.status,
                 "ask the cowprobed on --socket for its status, print it as JSON and exit");
   app->footer(

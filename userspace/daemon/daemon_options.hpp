@@ -22,7 +22,7 @@ struct DaemonOptions {
   bool track_all = false;
   std::size_t index_size = 10000;
   std::uint64_t receive_buffer = std::uint64_t{16} * 1024 * 1024;
-  std::string cowprobe;  // the CLI, for run requests; empty: next to cowprobed
+  std::string cowprobe;  // --cowprobe: accepted, ignored (runs use the library)
   bool status = false;   // client mode: print a running daemon's status
 };
 

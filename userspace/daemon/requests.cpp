@@ -3,12 +3,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include <cstdio>
 #include <variant>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "check_suite.hpp"
+#include "client.hpp"
 #include "daemon.hpp"
 #include "history.hpp"
 #include "journal_entry.hpp"
@@ -150,17 +152,26 @@ void Daemon::start_run(std::uint64_t client, const RunRequest& req) {
     server_.send(client, error_response("busy: a scenario run is in progress"));
     return;
   }
-  std::string cowprobe = opts_.cowprobe;
-  if (cowprobe.empty()) {
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    const auto beside = self.parent_path() / "cowprobe";
-    cowprobe = !ec && ::access(beside.c_str(), X_OK) == 0 ? beside.string() : "cowprobe";
+  // checked here, so a bad name is refused at once, not by the child
+  auto chosen = choose_scenarios(req.scenarios);
+  if (!chosen) {
+    server_.send(client, error_response(chosen.error().what()));
+    return;
   }
-  std::vector<std::string> argv{cowprobe, "check"};
-  argv.insert(argv.end(), req.scenarios.begin(), req.scenarios.end());
-  argv.insert(argv.end(), {"--json", "--repeat", std::to_string(req.repeat)});
-  auto runner = Runner::start(argv, client);
+  const SuiteOptions suite{req.repeat, 10};
+  auto runner = Runner::start(
+      [&chosen, &suite] {
+        auto nl = Client::open();
+        if (!nl) {
+          std::fprintf(stderr, "cowprobe check: %s\n", nl.error().what().c_str());
+          return 1;
+        }
+        SuiteTotals totals;
+        const auto out = run_suite(*nl, *chosen, suite, {}, totals);
+        std::fputs((out.dump() + "\n").c_str(), stdout);
+        return totals.fail == 0 ? 0 : 1;
+      },
+      client);
   if (!runner) {
     server_.send(client, error_response(runner.error().what()));
     return;

@@ -1,43 +1,40 @@
 #include "runner.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <linux/close_range.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <utility>
-
-extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 namespace cowprobe::daemon {
 namespace {
 
-struct SpawnActions {
-  posix_spawn_file_actions_t actions{};
-  SpawnActions() { posix_spawn_file_actions_init(&actions); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  SpawnActions(SpawnActions&&) = delete;
-  SpawnActions& operator=(SpawnActions&&) = delete;
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
-};
-
-struct SpawnAttr {
-  posix_spawnattr_t attr{};
-  SpawnAttr() { posix_spawnattr_init(&attr); }
-  SpawnAttr(const SpawnAttr&) = delete;
-  SpawnAttr& operator=(const SpawnAttr&) = delete;
-  SpawnAttr(SpawnAttr&&) = delete;
-  SpawnAttr& operator=(SpawnAttr&&) = delete;
-  ~SpawnAttr() { posix_spawnattr_destroy(&attr); }
-};
+// In the child, before body: as if it had been exec'ed.
+void become_child(int out, int err) {
+  sigset_t none;
+  sigemptyset(&none);
+  // the daemon blocks its signals for its signalfd
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (const int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) {
+    ::signal(sig, SIG_DFL);
+  }
+  const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in < 0 || ::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0 ||
+      ::dup2(err, STDERR_FILENO) < 0) {
+    ::_exit(127);
+  }
+  // the journal, the server's sockets, the netlink listener: not the child's
+  ::close_range(3, ~0U, 0);
+}
 
 }  // namespace
 
-Result<Runner> Runner::start(const std::vector<std::string>& argv, std::uint64_t client) {
+Result<Runner> Runner::start(const std::function<int()>& body, std::uint64_t client) {
   auto out = make_pipe();
   if (!out) {
     return out.error();
@@ -46,30 +43,16 @@ Result<Runner> Runner::start(const std::vector<std::string>& argv, std::uint64_t
   if (!err) {
     return err.error();
   }
-  SpawnActions fa;
-  posix_spawn_file_actions_addopen(&fa.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa.actions, out->write.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&fa.actions, err->write.get(), STDERR_FILENO);
-  // The daemon blocks these for its signalfd; the child must not inherit it.
-  SpawnAttr sa;
-  sigset_t none;
-  sigemptyset(&none);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigmask(&sa.attr, &none);
-  posix_spawnattr_setsigdefault(&sa.attr, &defaults);
-  posix_spawnattr_setflags(&sa.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& a : argv) {
-    args.push_back(const_cast<char*>(a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return Error::from_errno("fork for a scenario run");
   }
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &fa.actions, &sa.attr, args.data(), environ);
-  if (rc != 0) {
-    return Error(rc, "starting " + argv[0]);
+  if (pid == 0) {
+    become_child(out->write.get(), err->write.get());
+    const int rc = body();
+    std::fflush(nullptr);
+    ::_exit(rc);
   }
   for (auto* fd : {&out->read, &err->read}) {
     (void)::fcntl(fd->get(), F_SETFL, O_NONBLOCK);

@@ -1,12 +1,13 @@
-// A command the daemon runs for a client (cowprobe check ... --json), its
-// output gathered from pipes in the main loop, so exit records keep flowing
-// while it runs.
+// Work the daemon runs for a client in a forked child (a scenario suite of
+// the check library), its output gathered from pipes in the main loop, so
+// exit records keep flowing while it runs.
 #pragma once
 
 #include <poll.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,10 @@ class Runner {
  public:
   static constexpr std::size_t kMaxOutput = std::size_t{64} * 1024 * 1024;
 
-  // posix_spawnp(argv) with stdout and stderr on pipes, stdin /dev/null.
-  static Result<Runner> start(const std::vector<std::string>& argv, std::uint64_t client);
+  // fork(); the child, with stdout and stderr on pipes, stdin /dev/null, no
+  // other descriptor of the daemon's and its signals as at exec, exits with
+  // what body returns.
+  static Result<Runner> start(const std::function<int()>& body, std::uint64_t client);
   Runner(Runner&& other) noexcept;
   Runner& operator=(Runner&&) = delete;
   Runner(const Runner&) = delete;

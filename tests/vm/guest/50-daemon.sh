@@ -190,6 +190,10 @@ cowprobe check --daemon --socket "$S" child-writes >"$tmp/check.txt" 2>&1 ||
 	fail "cowprobe check --daemon child-writes: $(cat "$tmp/check.txt")"
 grep -q "^child-writes: pass" "$tmp/check.txt" || fail "check --daemon said: $(cat "$tmp/check.txt")"
 say "check --daemon: $(grep '^child-writes' "$tmp/check.txt")"
+cowprobe check --daemon --socket "$S" no-such-scenario >"$tmp/check.txt" 2>&1 &&
+	fail "check --daemon of an unknown scenario succeeded"
+grep -q "unknown scenario 'no-such-scenario'" "$tmp/check.txt" ||
+	fail "check --daemon of an unknown scenario said: $(cat "$tmp/check.txt")"
 
 # 5. Overflow: a stopped daemon with a 64 KiB socket buffer.
 kill -TERM "$dpid"
