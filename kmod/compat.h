@@ -70,19 +70,25 @@ static inline unsigned long cp_hugetlb_fault_address(struct pt_regs *regs)
 /*
  * hugetlb_no_page calls hugetlb_wp (hugetlb_cow) for the first write to a
  * fresh private page, "to do the COW without a second fault": the page is
- * new and this process's alone, so it is no write-protect fault. From 6.12
- * the vmf then still holds the PTE hugetlb_fault found, which was none;
- * before, the page cache argument is that fresh page, anonymous, where
- * hugetlb_fault passes NULL or a page cache page (never anonymous).
+ * new and this process's alone, so it is no write-protect fault. When the
+ * page it mapped is the page cache's (a private mapping of a hugetlbfs file
+ * or memfd), the call copies it, as do_cow_fault copies a file page: that
+ * copy counts. From 6.12 the vmf then still holds the PTE hugetlb_fault
+ * found, which was none, and the PTE no_page set (under its lock) tells
+ * which page; before, the page cache argument is that fresh page, anonymous,
+ * where hugetlb_fault passes NULL or a page cache page (never anonymous).
  */
 static inline bool cp_hugetlb_fresh_page(struct pt_regs *regs)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 	const struct vm_fault *vmf = cp_hugetlb_vmf(regs);
-	pte_t orig;
+	pte_t orig, pte, *ptep;
 
-	return vmf && !get_kernel_nofault(orig, &vmf->orig_pte) &&
-	       pte_none(orig);
+	if (!vmf || get_kernel_nofault(orig, &vmf->orig_pte) || !pte_none(orig))
+		return false;
+	if (get_kernel_nofault(ptep, &vmf->pte) || get_kernel_nofault(pte, ptep))
+		return true;
+	return !pte_present(pte) || PageAnon(pte_page(pte));
 #else
 	/* hugetlb_cow(mm, vma, addr, ptep, page, ptl); hugetlb_wp adds flags */
 	unsigned int n = LINUX_VERSION_CODE < KERNEL_VERSION(6, 0, 0) ? 4 : 5;

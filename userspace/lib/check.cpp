@@ -96,7 +96,12 @@ std::string explain(const ClassCheck& c, const KernelVersion& kernel) {
                     "private, or a probe missed (see nmissed in cowprobe status)";
     case COWPROBE_C_REUSES:
       return more ? "reuses where the model predicts copies: the writer was already the only "
-                    "mapper (the other process exited or wrote first)"
+                    "mapper (the other process exited or wrote first); a write that swaps in "
+                    "a page nobody else maps reaches do_wp_page and reuses it after 6.12, "
+                    "where before do_swap_page mapped it writable itself (no fault); lifting "
+                    "userfaultfd write-protect leaves the PTE read-only before 6.3, so the "
+                    "next write faults and reuses (kernel " +
+                        kernel.str() + ")"
                   : "fewer reuses than predicted: an extra page reference turned the reuse "
                     "into a copy (LRU batch, swap cache, pin)";
     case COWPROBE_C_UNSHARE_COPIES:
@@ -134,10 +139,18 @@ std::string explain(const ClassCheck& c, const KernelVersion& kernel) {
              "mapping (do_cow_fault); a file page already mapped read-only is copied by a "
              "write-protect fault (copies), and fork copies no page table of a private file "
              "mapping that was only read (no anon_vma), so the child's writes there are file "
-             "copies";
+             "copies; the swap-in of a private file mapping's anonymous page is none";
     case COWPROBE_C_OTHER:
       return "do_wp_page returned without copying or reusing: a race with another fault "
-             "or a retry (e.g. the PTE changed under the fault)";
+             "or a retry (e.g. the PTE changed under the fault), or a write under "
+             "userfaultfd write-protect, handed to the uffd reader (handle_userfault) and "
+             "retried once it lifts the protection";
+    case COWPROBE_C_HUGETLB_COPIES:
+    case COWPROBE_C_HUGETLB_REUSES:
+      return "a private hugetlb page is copied whole (2 MiB) when another process maps it, "
+             "and reused when it is anonymous and mapped once; a page-cache huge page (a "
+             "hugetlbfs file, a MFD_HUGETLB memfd) is never reused, every first write "
+             "copies it";
     default:
       return more ? "the kernel counted events the model does not predict here"
                   : "the kernel did not count events the model predicts";
