@@ -1541,7 +1541,7 @@ int register_fixed(io_uring& ring, const Mapping& buf) {
 // writing (FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM, on every line), so GUP
 // write-faults a page it cannot write: "before" is pinned before fork,
 // "after" while the child shares it, "readonly" (cow.c's R/O-mapped case)
-// after clear_refs write-protected it in the parent alone.
+// made after the child exited and write-protected by clear_refs.
 Result<ScenarioReport> iouring_fixed_pin(ScenarioEnv& env) {
   Model m(env, "iouring-fixed-pin");
   std::array<io_uring, 3> rings{};
@@ -1554,13 +1554,11 @@ Result<ScenarioReport> iouring_fixed_pin(ScenarioEnv& env) {
   }
   auto before = written_buffer(kWrites);
   auto after = written_buffer(kWrites);
-  auto readonly = written_buffer(kWrites);
-  if (!before || !after || !readonly) {
-    return Error::message(ENOMEM, "three buffers of 16 pages");
+  if (!before || !after) {
+    return Error::message(ENOMEM, "two buffers of 16 pages");
   }
   TRY(m.region("before", *before));
   TRY(m.region("after", *after));
-  TRY(m.region("readonly", *readonly));
   if (const int err = register_fixed(rings[0], *before); err < 0) {
     return m.skip(std::string("io_uring_register_buffers: ") + std::strerror(-err));
   }
@@ -1591,12 +1589,18 @@ Result<ScenarioReport> iouring_fixed_pin(ScenarioEnv& env) {
                kCopyRule + "; the parent's own writes then find them writable");
   m.faults("child", "after", COWPROBE_C_REUSES, kWrites,
            "the parent's pin copied these pages for itself: " + kReuseRule);
-  // cow.c's R/O case: exclusive pages write-protected by clearing soft-dirty
+  // cow.c's R/O case: exclusive pages (made after the fork, which would have
+  // write-protected them), write-protected by clearing soft-dirty
+  auto readonly = written_buffer(kWrites);
+  if (!readonly) {
+    return readonly.error();
+  }
+  TRY(m.region("readonly", *readonly));
+  settle();
   const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
   const bool wp = soft_dirty(pagemap, readonly->begin()) &&
                   write_file("/proc/self/clear_refs", "4") &&
                   !soft_dirty(pagemap, readonly->begin());
-  settle();
   if (const int err = register_fixed(rings[2], *readonly); err < 0) {
     return Error(-err, "io_uring_register_buffers of the write-protected buffer",
                  std::strerror(-err));
@@ -1674,9 +1678,10 @@ Result<ScenarioReport> unshare_pin_thp(ScenarioEnv& env) {
   return m.done();
 }
 
-// MADV_COLLAPSE (6.1+), cow.c's collapse cases: "before" collapsed into a
-// THP before fork, "after" collapsed in the parent while the child shares
-// its 512 small pages.
+// MADV_COLLAPSE (6.1+), after cow.c's collapse cases (which collapse a
+// PTE-mapped THP; here 512 small pages): "before" collapsed into a THP before
+// fork, "after" collapsed in the parent while the child shares its pages
+// (cow.c's "fully shared", which it skips where MADV_COLLAPSE fails).
 Result<ScenarioReport> thp_collapse(ScenarioEnv& env) {
   constexpr int kMadvCollapse = 25;  // MADV_COLLAPSE, uapi since 6.1
   Model m(env, "thp-collapse");
