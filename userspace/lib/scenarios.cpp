@@ -1563,26 +1563,35 @@ Result<ScenarioReport> iouring_fixed_pin(ScenarioEnv& env) {
     return m.skip(std::string("io_uring_register_buffers: ") + std::strerror(-err));
   }
   settle();
+  const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  const auto frame = pfn_of(pagemap, before->begin());
   const Gate pinned;
   const pid_t c = spawn([&] {
+    // the fork copied the pinned page: another frame here (root reads them)
+    const UniqueFd own(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+    const auto mine = pfn_of(own, before->begin());
     pinned.wait();
     touch(*before, 0, kWrites, 'c');
     touch(*after, 0, kWrites, 'c');
-    return 0;
+    return frame && mine && *frame == *mine ? 1 : 0;
   });
   m.role("child", c);
   const int after_err = register_fixed(rings[1], *after);
   touch(*before, 0, kWrites, 'P');
   touch(*after, 0, kWrites, 'P');
   pinned.open();
-  reap(c);
+  const int status = reap(c);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Error::message(EIO, "the child maps the parent's pinned page: fork did not copy it");
+  }
   if (after_err < 0) {
     return Error(-after_err, "io_uring_register_buffers after fork", std::strerror(-after_err));
   }
   m.note(
       "before: pinned at fork, so fork copied its pages for the child right away "
-      "(copy_present_page: page_needs_cow_for_dma, 5.9+); that copy is no fault and cowprobe "
-      "does not count it; both processes' PTEs stay writable: no fault in either");
+      "(copy_present_page: page_needs_cow_for_dma, 5.9+; the child sees another page frame "
+      "in pagemap); that copy is no fault and cowprobe does not count it; both processes' PTEs "
+      "stay writable: no fault in either");
   m.faults("parent", "after", COWPROBE_C_COPIES, kWrites,
            "the fixed-buffer pin is a write pin (FOLL_WRITE) of 16 pages the child maps: GUP "
            "takes a write fault on each, " +
@@ -1597,7 +1606,6 @@ Result<ScenarioReport> iouring_fixed_pin(ScenarioEnv& env) {
   }
   TRY(m.region("readonly", *readonly));
   settle();
-  const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
   const bool wp = soft_dirty(pagemap, readonly->begin()) &&
                   write_file("/proc/self/clear_refs", "4") &&
                   !soft_dirty(pagemap, readonly->begin());
