@@ -91,13 +91,19 @@ std::string explain(const ClassCheck& c, const KernelVersion& kernel) {
       return more ? "copies the model does not predict: a page it expects to be reused had an "
                     "extra reference (per-CPU LRU batch, swap cache, GUP pin, migration, KSM) "
                     "and the kernel copied it; pinning to one CPU and draining LRU batches "
-                    "before the measured phase removes the usual cause"
+                    "before the measured phase removes the usual cause; a write pin "
+                    "(FOLL_WRITE: io_uring fixed buffers) of a shared page copies at the pin, "
+                    "before any write"
                   : "fewer copies than predicted: either a write hit a page already made "
-                    "private, or a probe missed (see nmissed in cowprobe status)";
+                    "private, or a probe missed (see nmissed in cowprobe status); a page "
+                    "pinned at fork (an io_uring fixed buffer) is copied by fork itself "
+                    "(copy_present_page), no fault and not counted, and neither process "
+                    "faults on it afterwards";
     case COWPROBE_C_REUSES:
       return more ? "reuses where the model predicts copies: the writer was already the only "
-                    "mapper (the other process exited or wrote first); a write that swaps in "
-                    "a page nobody else maps reaches do_wp_page and reuses it after 6.12, "
+                    "mapper (the other process exited or wrote first, or MADV_COLLAPSE copied "
+                    "the other's pages into a huge page and unmapped them); a write that swaps "
+                    "in a page nobody else maps reaches do_wp_page and reuses it after 6.12, "
                     "where before do_swap_page mapped it writable itself (no fault); lifting "
                     "userfaultfd write-protect leaves the PTE read-only before 6.3, so the "
                     "next write faults and reuses (kernel " +
@@ -119,7 +125,10 @@ std::string explain(const ClassCheck& c, const KernelVersion& kernel) {
              "4 KiB copied; a PTE-mapped large folio (split PMD, e.g. half of it mremap'ed) "
              "is copied 4 KiB per write and, up to 6.12, never reused; 6.19+ may reuse large "
              "folios not shared between processes; a write to the huge zero page falls back "
-             "and splits up to 6.12, later it allocates a whole THP (kernel " +
+             "and splits up to 6.12, later it allocates a whole THP; a read-only pin of a "
+             "shared THP (5.19+) splits the PMD too and unshares 4 KiB per pinned page; "
+             "MADV_COLLAPSE (6.1+) copies small pages into a THP without a fault, shared "
+             "ones too, but up to 6.12 only where one PTE is writable (kernel " +
              kernel.str() + ")";
     case COWPROBE_C_ZERO_FILLS:
       return "zero fills come only from writes after a read of never-written memory (a "

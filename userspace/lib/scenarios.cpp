@@ -766,6 +766,24 @@ bool backed_by_thp(const Mapping& buf) {
   return false;
 }
 
+// Writes to a THP shared after fork: the first of each huge page splits the
+// writer's PMD (a huge fault that falls back), then each page written is
+// copied 4 KiB from the huge page.
+void expect_thp_split(Model& m, const std::string& role, const std::string& region,
+                      std::uint64_t huge, std::uint64_t writes, const std::string& rule) {
+  m.expect(role, region, COWPROBE_C_THP_WP_FAULTS, huge, rule);
+  m.expect(role, region, COWPROBE_C_THP_FALLBACKS, huge, rule);
+  m.faults(role, region, COWPROBE_C_COPIES, writes, rule);
+  m.expect(role, region, COWPROBE_C_THP_COPIES, writes, rule);
+}
+
+// A write to a huge page its PMD maps alone: made writable whole.
+void expect_thp_reuse(Model& m, const std::string& role, const std::string& region,
+                      std::uint64_t huge, const std::string& rule) {
+  m.expect(role, region, COWPROBE_C_THP_WP_FAULTS, huge, rule);
+  m.expect(role, region, COWPROBE_C_THP_REUSES, huge, rule);
+}
+
 Result<ScenarioReport> thp(ScenarioEnv& env) {
   constexpr std::size_t kHugePages = 2;
   Model m(env, "thp");
@@ -798,15 +816,10 @@ Result<ScenarioReport> thp(ScenarioEnv& env) {
   const std::string split =
       "a write to a THP shared after fork splits the child's PMD (since 5.8) and copies "
       "only the 4 KiB page written";
-  m.expect("child", kBuf, COWPROBE_C_THP_WP_FAULTS, kHugePages, split);
-  m.expect("child", kBuf, COWPROBE_C_THP_FALLBACKS, kHugePages, split);
-  m.faults("child", kBuf, COWPROBE_C_COPIES, kHugePages, split);
-  m.expect("child", kBuf, COWPROBE_C_THP_COPIES, kHugePages, split);
-  const std::string reuse =
-      "the child exited; the parent's PMD still maps the whole huge page and nobody else "
-      "does: reused whole (do_huge_pmd_wp_page)";
-  m.expect("parent", kBuf, COWPROBE_C_THP_WP_FAULTS, kHugePages, reuse);
-  m.expect("parent", kBuf, COWPROBE_C_THP_REUSES, kHugePages, reuse);
+  expect_thp_split(m, "child", kBuf, kHugePages, kHugePages, split);
+  expect_thp_reuse(m, "parent", kBuf, kHugePages,
+                   "the child exited; the parent's PMD still maps the whole huge page and "
+                   "nobody else does: reused whole (do_huge_pmd_wp_page)");
   return m.done();
 }
 
@@ -1413,6 +1426,25 @@ std::optional<std::string> thp_unavailable() {
   return std::nullopt;
 }
 
+// A THP-aligned 2 MiB buffer, madvised MADV_HUGEPAGE and written: one huge
+// page, or why not in why (a reason to skip).
+Result<Mapping> written_thp(std::string& why) {
+  if (auto off = thp_unavailable()) {
+    why = *off;
+    return Mapping();
+  }
+  auto buf = Mapping::make(kHuge, MAP_PRIVATE, kHuge);
+  if (!buf) {
+    return buf;
+  }
+  madvise(buf->data(), buf->size(), MADV_HUGEPAGE);
+  fill(*buf, 't');
+  if (!backed_by_thp(*buf)) {
+    why = "the kernel did not back the buffer with huge pages";
+  }
+  return buf;
+}
+
 // cow.c's huge zero page runs: a read of a THP-aligned range maps the huge
 // zero page by a read-only PMD; what the first write costs changed after 6.12.
 Result<ScenarioReport> huge_zero_page(ScenarioEnv& env) {
@@ -1459,17 +1491,13 @@ Result<ScenarioReport> huge_zero_page(ScenarioEnv& env) {
 Result<ScenarioReport> mremap_thp(ScenarioEnv& env) {
   constexpr std::size_t kEach = 8;
   Model m(env, "mremap-thp");
-  if (auto why = thp_unavailable()) {
-    return m.skip(*why);
-  }
-  auto buf = Mapping::make(kHuge, MAP_PRIVATE, kHuge);
+  std::string why;
+  auto buf = written_thp(why);
   if (!buf) {
     return buf.error();
   }
-  madvise(buf->data(), buf->size(), MADV_HUGEPAGE);
-  fill(*buf, 't');
-  if (!backed_by_thp(*buf)) {
-    return m.skip("the kernel did not back the buffer with huge pages");
+  if (!why.empty()) {
+    return m.skip(why);
   }
   const std::size_t half = kHuge / 2;
   auto dest = Mapping::make(half, MAP_PRIVATE);
@@ -1833,6 +1861,256 @@ Result<ScenarioReport> uffd_wp(ScenarioEnv& env) {
   return m.done();
 }
 
+// Registers buf as an io_uring fixed buffer of ring (io_uring_register_buffers:
+// a longterm FOLL_PIN | FOLL_WRITE pin of every page); 0 or -errno.
+int register_fixed(io_uring& ring, const Mapping& buf) {
+  const iovec iov{buf.data(), buf.size()};
+  return io_uring_register_buffers(&ring, &iov, 1);
+}
+
+// cow.c's io_uring fixed buffers: registering pins each page longterm for
+// writing (FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM, on every line), so GUP
+// write-faults a page it cannot write: "before" is pinned before fork,
+// "after" while the child shares it, "readonly" (cow.c's R/O-mapped case)
+// made after the child exited and write-protected by clear_refs.
+Result<ScenarioReport> iouring_fixed_pin(ScenarioEnv& env) {
+  Model m(env, "iouring-fixed-pin");
+  std::array<io_uring, 3> rings{};
+  std::vector<std::unique_ptr<io_uring, void (*)(io_uring*)>> guards;
+  for (auto& ring : rings) {
+    if (const int err = io_uring_queue_init(4, &ring, 0); err < 0) {
+      return m.skip(std::string("io_uring_queue_init: ") + std::strerror(-err));
+    }
+    guards.emplace_back(&ring, io_uring_queue_exit);
+  }
+  auto before = written_buffer(kWrites);
+  auto after = written_buffer(kWrites);
+  if (!before || !after) {
+    return Error::message(ENOMEM, "two buffers of 16 pages");
+  }
+  TRY(m.region("before", *before));
+  TRY(m.region("after", *after));
+  if (const int err = register_fixed(rings[0], *before); err < 0) {
+    return m.skip(std::string("io_uring_register_buffers: ") + std::strerror(-err));
+  }
+  settle();
+  const UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  const auto frame = pfn_of(pagemap, before->begin());
+  const Gate pinned;
+  const pid_t c = spawn([&] {
+    // the fork copied the pinned page: another frame here (root reads them)
+    const UniqueFd own(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+    const auto mine = pfn_of(own, before->begin());
+    pinned.wait();
+    touch(*before, 0, kWrites, 'c');
+    touch(*after, 0, kWrites, 'c');
+    return frame && mine && *frame == *mine ? 1 : 0;
+  });
+  m.role("child", c);
+  const int after_err = register_fixed(rings[1], *after);
+  touch(*before, 0, kWrites, 'P');
+  touch(*after, 0, kWrites, 'P');
+  pinned.open();
+  const int status = reap(c);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Error::message(EIO, "the child maps the parent's pinned page: fork did not copy it");
+  }
+  if (after_err < 0) {
+    return Error(-after_err, "io_uring_register_buffers after fork", std::strerror(-after_err));
+  }
+  m.note(
+      "before: pinned at fork, so fork copied its pages for the child right away "
+      "(copy_present_page: page_needs_cow_for_dma, 5.9+; the child sees another page frame "
+      "in pagemap); that copy is no fault and cowprobe does not count it; both processes' PTEs "
+      "stay writable: no fault in either");
+  m.faults("parent", "after", COWPROBE_C_COPIES, kWrites,
+           "the fixed-buffer pin is a write pin (FOLL_WRITE) of 16 pages the child maps: GUP "
+           "takes a write fault on each, " +
+               kCopyRule + "; the parent's own writes then find them writable");
+  m.faults("child", "after", COWPROBE_C_REUSES, kWrites,
+           "the parent's pin copied these pages for itself: " + kReuseRule);
+  // cow.c's R/O case: exclusive pages (made after the fork, which would have
+  // write-protected them), write-protected by clearing soft-dirty
+  auto readonly = written_buffer(kWrites);
+  if (!readonly) {
+    return readonly.error();
+  }
+  TRY(m.region("readonly", *readonly));
+  settle();
+  const bool wp = soft_dirty(pagemap, readonly->begin()) &&
+                  write_file("/proc/self/clear_refs", "4") &&
+                  !soft_dirty(pagemap, readonly->begin());
+  if (const int err = register_fixed(rings[2], *readonly); err < 0) {
+    return Error(-err, "io_uring_register_buffers of the write-protected buffer",
+                 std::strerror(-err));
+  }
+  touch(*readonly, 0, kWrites, 'P');
+  if (wp) {
+    m.faults("parent", "readonly", COWPROBE_C_REUSES, kWrites,
+             "clear_refs 4 write-protected the 16 pages (cow.c maps them R/O); the write pin "
+             "faults on each and, with no other mapper, " +
+                 kReuseRule + "; the writes after find them writable");
+  } else {
+    m.note(
+        "readonly: no soft-dirty tracking here (CONFIG_MEM_SOFT_DIRTY off), so nothing "
+        "write-protects the pages: the pin and the writes take no fault");
+  }
+  return m.done();
+}
+
+// unshare-pin on a THP: process_vm_readv pins 16 pages of a PMD-mapped huge
+// page shared with a child, read-only (FOLL_PIN without FOLL_WRITE).
+Result<ScenarioReport> unshare_pin_thp(ScenarioEnv& env) {
+  Model m(env, "unshare-pin-thp");
+  std::string why;
+  auto buf = written_thp(why);
+  if (!buf) {
+    return buf.error();
+  }
+  if (!why.empty()) {
+    return m.skip(why);
+  }
+  std::vector<char> scratch(kWrites * page_size());
+  TRY(m.region(kBuf, *buf));
+  settle();
+  const Gate leave;
+  const pid_t c = spawn([&] {
+    leave.wait();
+    return 0;
+  });
+  m.role("child", c);
+  iovec local{scratch.data(), scratch.size()};
+  iovec remote{buf->data(), scratch.size()};
+  const ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  const int err = errno;
+  touch(*buf, 0, kWrites, 'P');
+  leave.open();
+  reap(c);
+  if (r != static_cast<ssize_t>(scratch.size())) {
+    return m.skip("process_vm_readv on this process failed: " + std::string(strerror(err)));
+  }
+  const std::string split =
+      "the first pinned page is in a huge page the child maps too: do_huge_pmd_wp_page "
+      "cannot reuse it (shared) and never copies 2 MiB, it splits the PMD and falls back "
+      "to 4 KiB";
+  m.expect("parent", kBuf, COWPROBE_C_THP_WP_FAULTS, 1, split);
+  m.expect("parent", kBuf, COWPROBE_C_THP_FALLBACKS, 1, split);
+  if (env.kernel.at_least(5, 19)) {
+    const std::string unshare =
+        "since 5.19 a read-only pin (process_vm_readv, FOLL_PIN) of a possibly shared "
+        "anonymous page unshares it (FAULT_FLAG_UNSHARE), here first as a huge-PMD fault; "
+        "after the split each of the 16 pages is unshared 4 KiB at a time from the huge page "
+        "(the rest of the 2 MiB stays shared)";
+    m.faults("parent", kBuf, COWPROBE_C_UNSHARE_COPIES, kWrites, unshare);
+    m.expect("parent", kBuf, COWPROBE_C_THP_COPIES, kWrites, unshare);
+    m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+             "the unshared copies are small pages exclusive to the parent, mapped read-only: "
+             "its writes reuse them");
+  } else {
+    const std::string copy =
+        "before 5.19 the read-only pin takes no fault: the 16 pages stay shared in the huge "
+        "page, and the parent's first write splits its PMD; each write then copies 4 KiB "
+        "from the huge page";
+    m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites, copy);
+    m.expect("parent", kBuf, COWPROBE_C_THP_COPIES, kWrites, copy);
+  }
+  return m.done();
+}
+
+// MADV_COLLAPSE (6.1+), after cow.c's collapse cases (which collapse a
+// PTE-mapped THP; here 512 small pages): "before" collapsed into a THP before
+// fork, "after" collapsed in the parent while the child shares its pages
+// (cow.c's "fully shared", which it skips where MADV_COLLAPSE fails).
+Result<ScenarioReport> thp_collapse(ScenarioEnv& env) {
+  constexpr int kMadvCollapse = 25;  // MADV_COLLAPSE, uapi since 6.1
+  Model m(env, "thp-collapse");
+  if (auto why = thp_unavailable()) {
+    return m.skip(*why);
+  }
+  if (!env.kernel.at_least(6, 1)) {
+    return m.skip("MADV_COLLAPSE came with 6.1: this kernel rejects it (EINVAL)");
+  }
+  auto before = Mapping::make(kHuge, MAP_PRIVATE, kHuge);
+  auto after = Mapping::make(kHuge, MAP_PRIVATE, kHuge);
+  if (!before || !after) {
+    return Error::message(ENOMEM, "two THP-aligned 2 MiB buffers");
+  }
+  // small pages first: NOHUGEPAGE keeps the faults, and khugepaged, off them
+  for (const Mapping* b : {&*before, &*after}) {
+    madvise(b->data(), b->size(), MADV_NOHUGEPAGE);
+    fill(*b, 'p');
+  }
+  const auto collapse = [&](const Mapping& b) {
+    madvise(b.data(), b.size(), MADV_HUGEPAGE);  // clears NOHUGEPAGE
+    int err = 0;
+    for (int tries = 0; tries < 3; tries++) {  // EAGAIN: khugepaged holds a page
+      err = madvise(b.data(), b.size(), kMadvCollapse) == 0 ? 0 : errno;
+      if (err != EAGAIN) {
+        break;
+      }
+    }
+    return err;
+  };
+  if (const int err = collapse(*before); err != 0) {
+    return m.skip("MADV_COLLAPSE of 512 written small pages failed: " + std::string(strerror(err)));
+  }
+  if (!backed_by_thp(*before)) {
+    return m.skip("MADV_COLLAPSE succeeded but left no huge page");
+  }
+  TRY(m.region("before", *before));
+  TRY(m.region("after", *after));
+  settle();
+  const Gate go;
+  const pid_t c = spawn([&] {
+    go.wait();
+    touch(*before, 0, kWrites, 'c');
+    touch(*after, 0, kWrites, 'c');
+    return 0;
+  });
+  m.role("child", c);
+  const int first = collapse(*after);
+  touch(*after, 0, 1, 'P');
+  const int second = collapse(*after);
+  const bool huge = backed_by_thp(*after);
+  touch(*after, 0, kWrites, 'P');
+  go.open();
+  reap(c);
+  touch(*before, 0, kWrites, 'P');
+  const bool read_only_collapses = env.kernel.at_least(6, 13);
+  if (first != (read_only_collapses ? 0 : EINVAL) || second != 0 || !huge) {
+    return Error::message(
+        EIO, fmt::format("MADV_COLLAPSE after fork: first {}, second {}, huge page {}: not what "
+                         "kernel {} does",
+                         strerror(first), strerror(second), huge, env.kernel.str()));
+  }
+  const std::string split =
+      "collapsed before fork: the child's first write splits its PMD of the shared huge "
+      "page, then each write copies 4 KiB from it";
+  expect_thp_split(m, "child", "before", 1, kWrites, split);
+  expect_thp_reuse(m, "parent", "before", 1,
+                   "the child exited; the parent's PMD maps the collapsed huge page alone: "
+                   "reused whole at the first write, the other 15 find it writable");
+  const std::string copied =
+      "MADV_COLLAPSE in the parent copies all 512 pages, shared ones too (no "
+      "max_ptes_shared limit for it, unlike khugepaged), into a new huge page mapped "
+      "writable: no fault, none counted; the parent's writes then take none";
+  if (read_only_collapses) {
+    m.note("after: " + copied +
+           "; after 6.12 (measured on 7.2) the collapse needs no writable PTE and succeeds "
+           "right away");
+  } else {
+    m.faults("parent", "after", COWPROBE_C_COPIES, 1,
+             "up to 6.12 MADV_COLLAPSE refuses a range with no writable PTE (SCAN_PAGE_RO: "
+             "EINVAL), as fork left all 512; the parent writes one page first: " +
+                 kCopyRule);
+    m.note("after: with that page writable, " + copied);
+  }
+  m.faults("child", "after", COWPROBE_C_REUSES, kWrites,
+           "the collapse unmapped the parent's small pages: the child is their only mapper, " +
+               kReuseRule);
+  return m.done();
+}
+
 // A child writing every page of a buffer shared after fork: one copy per page;
 // where THP backs it, each huge page is split first and its copies come from
 // the huge page.
@@ -2012,6 +2290,12 @@ const std::vector<Scenario>& scenarios() {
       {"hugetlb-memfd", "private hugetlb memfd over fork: its page-cache page always copied",
        hugetlb_memfd},
       {"uffd-wp", "userfaultfd write-protect: a wp fault handed to the uffd reader", uffd_wp},
+      {"iouring-fixed-pin",
+       "io_uring fixed buffers pinned before, after fork and write-protected: write pins",
+       iouring_fixed_pin},
+      {"unshare-pin-thp", "a read-only pin of a THP shared after fork: split, 4 KiB unshares",
+       unshare_pin_thp},
+      {"thp-collapse", "MADV_COLLAPSE before and after fork, then writes", thp_collapse},
       {"seed-fork-time", "seed program 1: fork time vs size, with and without a child write",
        seed_fork_time},
       {"seed-rss", "seed program 2: RSS around a 50 MB child write", seed_rss},
