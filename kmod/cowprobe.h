@@ -321,7 +321,14 @@ void cp_class_info(unsigned int i, struct cp_class_info *ci);
 struct vm_area_struct;
 size_t cp_maps_layout(size_t rec_size);
 u32 cp_maps_bytes(void);
-struct cp_map *cp_maps(const struct cp_proc *p);
+/* where a record's buckets start, set once at load by cp_maps_layout */
+extern size_t cp_maps_off;
+
+/* The buckets of p: max_maps of them, then the overflow bucket. */
+static inline struct cp_map *cp_maps(const struct cp_proc *p)
+{
+	return (struct cp_map *)((char *)p + cp_maps_off);
+}
 
 /* Buckets claimed by p, at most max_maps (the overflow bucket is apart). */
 static inline unsigned int cp_nr_maps(const struct cp_proc *p)

@@ -29,12 +29,7 @@
 #include "compat.h"
 #include "cowprobe.h"
 
-static size_t cp_maps_off;
-
-struct cp_map *cp_maps(const struct cp_proc *p)
-{
-	return (struct cp_map *)((char *)p + cp_maps_off);
-}
+size_t cp_maps_off __read_mostly;
 
 /* A record's size with its buckets; where they start is kept for cp_maps. */
 size_t cp_maps_layout(size_t rec_size)
