@@ -942,16 +942,25 @@ Result<ScenarioReport> io_uring_worker(ScenarioEnv& env) {
 
 // The page frame mapped at addr, from /proc/self/pagemap (root only: others
 // read frame 0); nullopt when nothing is mapped there.
+// The pagemap entry of addr (Documentation/admin-guide/mm/pagemap.rst), read
+// from an open /proc/PID/pagemap; nullopt when it cannot be read.
+std::optional<std::uint64_t> pagemap_entry(const UniqueFd& pagemap, std::uintptr_t addr) {
+  std::uint64_t entry = 0;
+  if (pread(pagemap.get(), &entry, sizeof(entry),
+            static_cast<off_t>(addr / page_size() * sizeof(entry))) != sizeof(entry)) {
+    return std::nullopt;
+  }
+  return entry;
+}
+
 std::optional<std::uint64_t> pfn_of(const UniqueFd& pagemap, std::uintptr_t addr) {
   constexpr std::uint64_t kPresent = 1ULL << 63;
   constexpr std::uint64_t kPfnMask = (1ULL << 55) - 1;
-  std::uint64_t entry = 0;
-  if (pread(pagemap.get(), &entry, sizeof(entry), static_cast<off_t>(addr / page_size() * 8)) !=
-          8 ||
-      (entry & kPresent) == 0 || (entry & kPfnMask) == 0) {
+  const auto entry = pagemap_entry(pagemap, addr);
+  if (!entry || (*entry & kPresent) == 0 || (*entry & kPfnMask) == 0) {
     return std::nullopt;
   }
-  return entry & kPfnMask;
+  return *entry & kPfnMask;
 }
 
 // Whether KSM merged every page of the buffer into one: each then maps the
@@ -1094,10 +1103,8 @@ Result<ScenarioReport> wipeonfork(ScenarioEnv& env) {
 // not yet cleared reports all its pages so, where soft-dirty is tracked).
 bool soft_dirty(const UniqueFd& pagemap, std::uintptr_t addr) {
   constexpr std::uint64_t kSoftDirty = 1ULL << 55;
-  std::uint64_t entry = 0;
-  return pread(pagemap.get(), &entry, sizeof(entry), static_cast<off_t>(addr / page_size() * 8)) ==
-             8 &&
-         (entry & kSoftDirty) != 0;
+  const auto entry = pagemap_entry(pagemap, addr);
+  return entry && (*entry & kSoftDirty) != 0;
 }
 
 Result<ScenarioReport> softdirty_clear(ScenarioEnv& env) {
@@ -1627,11 +1634,8 @@ bool page_out(const Mapping& m) {
     }
     std::size_t swapped = 0;
     for (std::size_t i = 0; i < m.pages(); i++) {
-      std::uint64_t entry = 0;
-      const auto at = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(m.page(i)) / page_size() *
-                                         sizeof(entry));
-      if (pread(pagemap.get(), &entry, sizeof(entry), at) == sizeof(entry) &&
-          (entry & kSwapped) != 0) {
+      const auto entry = pagemap_entry(pagemap, reinterpret_cast<std::uintptr_t>(m.page(i)));
+      if (entry && (*entry & kSwapped) != 0) {
         swapped++;
       }
     }
