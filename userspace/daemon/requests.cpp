@@ -15,6 +15,7 @@
 #include "history.hpp"
 #include "journal_entry.hpp"
 #include "log.hpp"
+#include "scenario.hpp"
 
 namespace cowprobe::daemon {
 namespace {
@@ -38,7 +39,8 @@ std::string last_line(const std::string& text) {
 }  // namespace
 
 void Daemon::on_request(std::uint64_t client, const std::string& line) {
-  auto req = parse_request(line);
+  auto req =
+      parse_request(line, [](std::string_view name) { return find_scenario(name) != nullptr; });
   if (!req) {
     server_.send(client, error_response(req.error().what()));
     return;

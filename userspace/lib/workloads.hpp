@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "result.hpp"
 
 namespace cowprobe {
@@ -68,5 +70,8 @@ Result<WorkloadReport> seed_rss(const WorkloadOptions& opts);
 Result<WorkloadReport> seed_global_array(const WorkloadOptions& opts);
 // Average milliseconds per fork + child write of opts.mib MiB, one number.
 Result<WorkloadReport> fork_bench(const WorkloadOptions& opts);
+
+void to_json(nlohmann::json& j, const ExpectedCounts& e);
+void to_json(nlohmann::json& j, const WorkloadReport& r);
 
 }  // namespace cowprobe

@@ -11,6 +11,7 @@
 //   errors: {"ok":false,"error":"..."}
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -39,8 +40,13 @@ struct RunRequest {
 };
 using Request = std::variant<StatusRequest, HistoryRequest, StreamRequest, RunRequest>;
 
-// One request line (without '\n'); EINVAL with a message for the client.
-Result<Request> parse_request(std::string_view line);
+// Whether a scenario of that name exists (the daemon asks the scenario
+// library; the protocol itself does not know it).
+using ScenarioKnown = std::function<bool(std::string_view)>;
+
+// One request line (without '\n'); EINVAL with a message for the client,
+// also for a "run" naming a scenario known() does not know.
+Result<Request> parse_request(std::string_view line, const ScenarioKnown& known);
 
 // {"ok":false,"error":message} and '\n'.
 std::string error_response(std::string_view message);

@@ -11,8 +11,6 @@
 
 #include <fmt/format.h>
 
-#include "scenario.hpp"
-
 namespace cowprobe {
 namespace {
 
@@ -64,7 +62,7 @@ Result<Request> parse_history(const nlohmann::json& j) {
   return Request{std::move(req)};
 }
 
-Result<Request> parse_run(const nlohmann::json& j) {
+Result<Request> parse_run(const nlohmann::json& j, const ScenarioKnown& known) {
   RunRequest req;
   const auto it = j.find("scenarios");
   if (it == j.end() || !it->is_array() || it->empty()) {
@@ -75,7 +73,7 @@ Result<Request> parse_run(const nlohmann::json& j) {
       return bad("a scenario name must be a string of letters, digits, '-' and '_'");
     }
     const auto name = s.get<std::string>();
-    if (find_scenario(name) == nullptr) {
+    if (!known(name)) {
       return bad(fmt::format("unknown scenario '{}' (see cowprobe check --list)", name));
     }
     req.scenarios.push_back(name);
@@ -91,7 +89,7 @@ Result<Request> parse_run(const nlohmann::json& j) {
 
 }  // namespace
 
-Result<Request> parse_request(std::string_view line) {
+Result<Request> parse_request(std::string_view line, const ScenarioKnown& known) {
   const auto j = nlohmann::json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return bad("a request is one JSON object on one line");
@@ -111,7 +109,7 @@ Result<Request> parse_request(std::string_view line) {
     return Request{StreamRequest{}};
   }
   if (name == "run") {
-    return parse_run(j);
+    return parse_run(j, known);
   }
   return bad(fmt::format("unknown command '{}': status, history, stream or run", name));
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "json.hpp"
+#include "workloads.hpp"
 
 namespace cowprobe {
 namespace {
