@@ -45,6 +45,9 @@ struct Counters {
 struct CounterField {
   int attr;               // COWPROBE_C_*
   std::string_view name;  // JSON key
+  // The load-time self-check's class that observes it (cowprobe status),
+  // empty for wp_faults and other; the spec's "[class X]" says the same.
+  std::string_view check_class;
   std::uint64_t Counters::*member;
 };
 
