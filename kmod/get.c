@@ -73,6 +73,12 @@ int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
 	struct cp_caller c;
 	int err;
 
+	err = cp_nl_attrs_only(info->attrs, CP_GET_MAXATTR,
+			       cowprobe_get_do_nl_policy,
+			       ARRAY_SIZE(cowprobe_get_do_nl_policy) - 1,
+			       info->extack);
+	if (err)
+		return err;
 	if (cp_require(info, COWPROBE_A_PID))
 		return -EINVAL;
 	cp_caller_of(&c, skb);
@@ -105,7 +111,14 @@ int cp_nl_get_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = cp_genl_dump_attrs(cb);
 	struct cp_dump *d = cp_dump_of(cb);
+	int err;
 
+	err = cp_nl_attrs_only(attrs, CP_GET_MAXATTR,
+			       cowprobe_get_dump_nl_policy,
+			       ARRAY_SIZE(cowprobe_get_dump_nl_policy) - 1,
+			       cb->extack);
+	if (err)
+		return err;
 	memset(d, 0, sizeof(*d));
 	if (attrs[COWPROBE_A_ROOT])
 		d->root = nla_get_u32(attrs[COWPROBE_A_ROOT]);
