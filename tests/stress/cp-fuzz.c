@@ -267,9 +267,16 @@ static void record_reply(struct tally *t, const struct nlmsghdr *nlh)
 	int err;
 
 	t->replies++;
-	if (nlh->nlmsg_type != NLMSG_ERROR)
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		/* a dump refused once under way: as an error reply */
+		err = cpnl_done(nlh, msg, sizeof(msg));
+		if (!err)
+			return;
+	} else if (nlh->nlmsg_type != NLMSG_ERROR) {
 		return;
-	err = cpnl_error(nlh, msg, sizeof(msg));
+	} else {
+		err = cpnl_error(nlh, msg, sizeof(msg));
+	}
 	for (i = 0; i < nbatch; i++)
 		if (batch[i].seq == nlh->nlmsg_seq)
 			break;
