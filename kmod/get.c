@@ -73,6 +73,12 @@ int cp_nl_get(struct sk_buff *skb, struct genl_info *info)
 	struct cp_caller c;
 	int err;
 
+	err = cp_nl_attrs_only(info->attrs, CP_GET_MAXATTR,
+			       cowprobe_get_do_nl_policy,
+			       ARRAY_SIZE(cowprobe_get_do_nl_policy) - 1,
+			       info->extack);
+	if (err)
+		return err;
 	if (cp_require(info, COWPROBE_A_PID))
 		return -EINVAL;
 	cp_caller_of(&c, skb);
@@ -90,6 +96,7 @@ struct cp_dump {
 	struct cp_caller caller;	/* taken at the start, as the request */
 	pid_t root;			/* 0, or only the tree of that root */
 	pid_t tgid;			/* where to resume */
+	int refused;			/* -errno: refused, said by the dump */
 	u64 serial;
 };
 
@@ -105,8 +112,21 @@ int cp_nl_get_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = cp_genl_dump_attrs(cb);
 	struct cp_dump *d = cp_dump_of(cb);
+	int err;
 
 	memset(d, 0, sizeof(*d));
+	err = cp_nl_attrs_only(attrs, CP_GET_MAXATTR,
+			       cowprobe_get_dump_nl_policy,
+			       ARRAY_SIZE(cowprobe_get_dump_nl_policy) - 1,
+			       cb->extack);
+	/*
+	 * A kernel whose dump start has no extack (6.1 has none, 6.12 has
+	 * one) would send the refusal without its message: the dump then
+	 * refuses instead, its NLMSG_DONE carrying the errno and the message.
+	 */
+	if (err && cb->extack)
+		return err;
+	d->refused = err;
 	if (attrs[COWPROBE_A_ROOT])
 		d->root = nla_get_u32(attrs[COWPROBE_A_ROOT]);
 	cp_caller_of(&d->caller, cb->skb);
@@ -163,6 +183,11 @@ int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct cp_proc *p;
 	int skipped, err;
 
+	if (d->refused) {
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "attribute not valid in a GET dump (only its doit takes a pid)");
+		return d->refused;
+	}
 	for (;;) {
 		/* one record per hold of cp_lock */
 		raw_spin_lock(&cp_lock);

@@ -31,31 +31,40 @@ static atomic64_t cp_exit_seq = ATOMIC64_INIT(0);
 static atomic64_t cp_exits_sent = ATOMIC64_INIT(0);
 static atomic64_t cp_exits_dropped = ATOMIC64_INIT(0);
 
-static const struct nla_policy cp_config_policy[COWPROBE_A_MAX + 1] = {
-	[COWPROBE_A_TRACK_ALL] = NLA_POLICY_MAX(NLA_U32, 1),
+/*
+ * The policies are the spec's (nl-gen.c, generated from it): one per
+ * operation, sized to the last attribute it takes, so that strict
+ * validation refuses any other. An operation whose spec lists no request
+ * attribute (STATUS) takes none: from 6.1 the kernel refuses them itself
+ * (resv_start_op below); before, this policy does, as the kernel's own
+ * genl_policy_reject_all.
+ */
+static const struct nla_policy cp_reject_all_policy[] = {
+	[COWPROBE_A_UNSPEC + 1] = { .type = NLA_REJECT },
 };
 
-static const struct nla_policy cp_watch_policy[COWPROBE_A_MAX + 1] = {
-	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[COWPROBE_A_WATCH_FLAGS] = NLA_POLICY_MASK(NLA_U32, __COWPROBE_WATCH_F_ALL),
-};
+/*
+ * GET has two: a do takes a pid, a dump a root. A genl_ops has one policy
+ * for both (genl_split_ops came in 6.2), so GET's is their union, made at
+ * load, and each handler refuses what its own policy lacks
+ * (cp_nl_attrs_only()).
+ */
+static struct nla_policy cp_get_policy[CP_GET_MAXATTR + 1] __ro_after_init;
 
-static const struct nla_policy cp_pid_policy[COWPROBE_A_MAX + 1] = {
-	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
+static void __init cp_union_policy(struct nla_policy *to, unsigned int n,
+				   const struct nla_policy *a, unsigned int na,
+				   const struct nla_policy *b, unsigned int nb)
+{
+	unsigned int i;
 
-static const struct nla_policy cp_get_policy[COWPROBE_A_MAX + 1] = {
-	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[COWPROBE_A_ROOT] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy cp_region_policy[COWPROBE_A_MAX + 1] = {
-	[COWPROBE_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[COWPROBE_A_REGION_START] = { .type = NLA_U64 },
-	[COWPROBE_A_REGION_END] = { .type = NLA_U64 },
-	[COWPROBE_A_REGION_NAME] = { .type = NLA_NUL_STRING,
-				     .len = COWPROBE_REGION_NAME_LEN - 1 },
-};
+	for (i = 0; i < n; i++) {
+		/* memcpy: some members of struct nla_policy are const */
+		if (i < na && a[i].type)
+			memcpy(&to[i], &a[i], sizeof(to[i]));
+		else if (i < nb)
+			memcpy(&to[i], &b[i], sizeof(to[i]));
+	}
+}
 
 static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 {
@@ -331,22 +340,25 @@ static const struct cp_exit_sink cp_nl_sink = {
 	.send = cp_nl_send_exit,
 };
 
+/* each op's policy, and its maxattr, from the spec (nl-gen.h) */
 static const struct genl_ops cp_ops[] = {
 	{
 		.cmd = COWPROBE_CMD_STATUS,
 		.doit = cp_nl_status,
+		.policy = cp_reject_all_policy,
+		.maxattr = ARRAY_SIZE(cp_reject_all_policy) - 1,
 	},
 	{
 		.cmd = COWPROBE_CMD_WATCH,
 		.doit = cp_nl_watch,
-		.policy = cp_watch_policy,
-		.maxattr = COWPROBE_A_MAX,
+		.policy = cowprobe_watch_nl_policy,
+		.maxattr = ARRAY_SIZE(cowprobe_watch_nl_policy) - 1,
 	},
 	{
 		.cmd = COWPROBE_CMD_UNWATCH,
 		.doit = cp_nl_unwatch,
-		.policy = cp_pid_policy,
-		.maxattr = COWPROBE_A_MAX,
+		.policy = cowprobe_unwatch_nl_policy,
+		.maxattr = ARRAY_SIZE(cowprobe_unwatch_nl_policy) - 1,
 	},
 	{
 		.cmd = COWPROBE_CMD_GET,
@@ -355,25 +367,25 @@ static const struct genl_ops cp_ops[] = {
 		.dumpit = cp_nl_get_dump,
 		.done = cp_nl_get_done,
 		.policy = cp_get_policy,
-		.maxattr = COWPROBE_A_MAX,
+		.maxattr = ARRAY_SIZE(cp_get_policy) - 1,
 	},
 	{
 		.cmd = COWPROBE_CMD_RESET,
 		.doit = cp_nl_reset,
-		.policy = cp_pid_policy,
-		.maxattr = COWPROBE_A_MAX,
+		.policy = cowprobe_reset_nl_policy,
+		.maxattr = ARRAY_SIZE(cowprobe_reset_nl_policy) - 1,
 	},
 	{
 		.cmd = COWPROBE_CMD_CONFIG,
 		.doit = cp_nl_config,
-		.policy = cp_config_policy,
-		.maxattr = COWPROBE_A_MAX,
+		.policy = cowprobe_config_nl_policy,
+		.maxattr = ARRAY_SIZE(cowprobe_config_nl_policy) - 1,
 	},
 	{
 		.cmd = COWPROBE_CMD_REGION_ADD,
 		.doit = cp_nl_region_add,
-		.policy = cp_region_policy,
-		.maxattr = COWPROBE_A_MAX,
+		.policy = cowprobe_region_add_nl_policy,
+		.maxattr = ARRAY_SIZE(cowprobe_region_add_nl_policy) - 1,
 	},
 };
 
@@ -408,6 +420,11 @@ int __init cp_netlink_init(void)
 {
 	int err;
 
+	cp_union_policy(cp_get_policy, ARRAY_SIZE(cp_get_policy),
+			cowprobe_get_do_nl_policy,
+			ARRAY_SIZE(cowprobe_get_do_nl_policy),
+			cowprobe_get_dump_nl_policy,
+			ARRAY_SIZE(cowprobe_get_dump_nl_policy));
 	err = genl_register_family(&cp_family);
 	if (err)
 		return err;

@@ -5,6 +5,7 @@
 
 #include <net/genetlink.h>
 #include "cowprobe.h"
+#include "nl-gen.h"
 
 extern struct genl_family cp_family;
 
@@ -27,6 +28,35 @@ static inline void cp_caller_of(struct cp_caller *c, struct sk_buff *skb)
 				   "missing required attribute " #attr);\
 	__missing;							\
 })
+
+/*
+ * An operation whose do and dump take different attributes has their union
+ * as its policy (see netlink.c): refuses, in words, any attribute of
+ * attrs (parsed with that union, of maxattr) that policy lacks.
+ */
+static inline int cp_nl_attrs_only(struct nlattr **attrs, unsigned int maxattr,
+				   const struct nla_policy *policy,
+				   unsigned int policy_max,
+				   struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+
+	for (i = 1; i <= maxattr; i++) {
+		if (attrs[i] && (i > policy_max || !policy[i].type)) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[i],
+					    "attribute not valid in this request (do and dump take different ones)");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* the last attribute of GET's union policy (a constant: no max()) */
+#define CP_GET_MAXATTR							\
+	((ARRAY_SIZE(cowprobe_get_do_nl_policy) >			\
+	  ARRAY_SIZE(cowprobe_get_dump_nl_policy) ?			\
+	  ARRAY_SIZE(cowprobe_get_do_nl_policy) :			\
+	  ARRAY_SIZE(cowprobe_get_dump_nl_policy)) - 1)
 
 int cp_nl_get(struct sk_buff *skb, struct genl_info *info);
 int cp_nl_get_start(struct netlink_callback *cb);

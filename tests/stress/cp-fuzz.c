@@ -267,9 +267,16 @@ static void record_reply(struct tally *t, const struct nlmsghdr *nlh)
 	int err;
 
 	t->replies++;
-	if (nlh->nlmsg_type != NLMSG_ERROR)
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		/* a dump refused once under way: as an error reply */
+		err = cpnl_done(nlh, msg, sizeof(msg));
+		if (!err)
+			return;
+	} else if (nlh->nlmsg_type != NLMSG_ERROR) {
 		return;
-	err = cpnl_error(nlh, msg, sizeof(msg));
+	} else {
+		err = cpnl_error(nlh, msg, sizeof(msg));
+	}
 	for (i = 0; i < nbatch; i++)
 		if (batch[i].seq == nlh->nlmsg_seq)
 			break;
@@ -648,6 +655,68 @@ static void root_checks(struct cpnl *c)
 		cpnl_unwatch(c, 2);
 }
 
+/* m must be refused with EINVAL and a message; 1 if it was accepted */
+static int refused(struct cpnl *c, struct cpnl_msg *m, const char *what)
+{
+	int err = cpnl_call(c, m, NULL, NULL);
+
+	check(err == -EINVAL && c->extack[0], what, "%s (extack \"%s\"), want EINVAL with a message",
+	      ename(err), c->extack);
+	return err == 0;
+}
+
+/*
+ * Each op takes the attributes of its request in the spec and no other
+ * (kmod/nl-gen.c, generated from it): one of another op, a nested one where
+ * none is taken, or one of the wrong form is refused, with a message.
+ */
+static void policy_checks(struct cpnl *c)
+{
+	struct cpnl_msg m;
+	struct nlattr *n;
+	uint16_t pid16 = 1;
+
+	cpnl_msg_init(&m, c->family, 0, COWPROBE_CMD_WATCH, COWPROBE_GENL_VERSION);
+	cpnl_put_u32(&m, COWPROBE_A_PID, 1);
+	cpnl_put_u32(&m, COWPROBE_A_ROOT, 1);
+	if (refused(c, &m, "[rule:spec-policy] WATCH with root, an attribute not in its list"))
+		cpnl_unwatch(c, 1);
+
+	cpnl_msg_init(&m, c->family, 0, COWPROBE_CMD_WATCH, COWPROBE_GENL_VERSION);
+	cpnl_put_u32(&m, COWPROBE_A_PID, 1);
+	n = cpnl_nest_start(&m, COWPROBE_A_REGIONS);
+	cpnl_put_u64(&m, COWPROBE_A_REGION_START, 0x10000);
+	cpnl_nest_end(&m, n);
+	if (refused(c, &m, "[rule:spec-policy] WATCH with a nested regions attribute"))
+		cpnl_unwatch(c, 1);
+
+	cpnl_msg_init(&m, c->family, 0, COWPROBE_CMD_REGION_ADD, COWPROBE_GENL_VERSION);
+	cpnl_put_u32(&m, COWPROBE_A_PID, 1);
+	cpnl_put_u64(&m, COWPROBE_A_REGION_START, 0x10000);
+	cpnl_put_u64(&m, COWPROBE_A_REGION_END, 0x20000);
+	n = cpnl_nest_start(&m, COWPROBE_A_REGION_NAME);
+	cpnl_put_str(&m, COWPROBE_A_REGION_NAME, "x");
+	cpnl_nest_end(&m, n);
+	refused(c, &m, "[rule:spec-policy] REGION_ADD with a nest where a name string is meant");
+
+	cpnl_msg_init(&m, c->family, 0, COWPROBE_CMD_GET, COWPROBE_GENL_VERSION);
+	cpnl_put(&m, COWPROBE_A_PID, &pid16, sizeof(pid16));
+	refused(c, &m, "[rule:spec-policy] GET with a 2-byte pid");
+
+	cpnl_msg_init(&m, c->family, 0, COWPROBE_CMD_GET, COWPROBE_GENL_VERSION);
+	cpnl_put_u32(&m, COWPROBE_A_PID, (uint32_t)getpid());
+	cpnl_put_u32(&m, COWPROBE_A_ROOT, 1);
+	refused(c, &m, "[rule:spec-policy] GET (do) with root, which only its dump takes");
+
+	cpnl_msg_init(&m, c->family, NLM_F_DUMP, COWPROBE_CMD_GET, COWPROBE_GENL_VERSION);
+	cpnl_put_u32(&m, COWPROBE_A_PID, 1);
+	refused(c, &m, "[rule:spec-policy] GET dump with pid, which only its do takes");
+
+	cpnl_msg_init(&m, c->family, 0, COWPROBE_CMD_STATUS, COWPROBE_GENL_VERSION);
+	cpnl_put_u32(&m, COWPROBE_A_PID, 1);
+	refused(c, &m, "[rule:spec-policy] STATUS with an attribute (it takes none)");
+}
+
 /* the explicit permission checks, in the unprivileged child */
 static void perm_checks(uint32_t victim)
 {
@@ -772,6 +841,7 @@ int main(int argc, char **argv)
 	victim_round('c');
 
 	root_checks(&c);
+	policy_checks(&c);
 	/* root phase: anything goes, the victim may be reset or unwatched */
 	fuzz(&c, troot, count / 2);
 	report("root", troot);

@@ -191,6 +191,31 @@ static inline int cpnl_error(const struct nlmsghdr *nlh, char *msg, size_t msgle
 	return e->error;
 }
 
+/*
+ * The error code a dump ended with (0: none), in its NLMSG_DONE, and its
+ * extack message into msg ("" if none).
+ */
+static inline int cpnl_done(const struct nlmsghdr *nlh, char *msg, size_t msglen)
+{
+	size_t off = NLMSG_HDRLEN + sizeof(int);
+	struct nlattr *a;
+	int err;
+
+	if (msg && msglen)
+		msg[0] = 0;
+	if (nlh->nlmsg_len < off)
+		return 0;
+	memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || !msg)
+		return err;
+	cpnl_for_each_attr(a, (char *)nlh + off, nlh->nlmsg_len - off)
+	{
+		if (cpnl_type(a) == NLMSGERR_ATTR_MSG && cpnl_len(a))
+			snprintf(msg, msglen, "%.*s", (int)cpnl_len(a), (char *)cpnl_data(a));
+	}
+	return err;
+}
+
 typedef void (*cpnl_cb)(const struct nlmsghdr *nlh, void *arg);
 
 static inline int cpnl_send(struct cpnl *c, struct cpnl_msg *m)
@@ -236,7 +261,7 @@ static inline int cpnl_call(struct cpnl *c, struct cpnl_msg *m, cpnl_cb cb, void
 			if (nlh->nlmsg_type == NLMSG_ERROR)
 				return cpnl_error(nlh, c->extack, sizeof(c->extack));
 			if (nlh->nlmsg_type == NLMSG_DONE)
-				return 0;
+				return cpnl_done(nlh, c->extack, sizeof(c->extack));
 			if (cb)
 				cb(nlh, arg);
 		}

@@ -134,6 +134,9 @@
  * COWPROBE_A_UNPRIVILEGED (u32, lab mode), COWPROBE_A_LIMIT_USER_PROCS (u32)
  * and COWPROBE_A_FOLDED_PROCS (u64, exited records folded into roots).
  *
+ * A request carrying an attribute its command (for GET: its doit or dumpit)
+ * does not list above is refused with EINVAL, as is a malformed one; the
+ * netlink spec, Documentation/netlink/specs/cowprobe.yaml, lists the same.
  * Every rejected request carries an extended ack message saying why.
  */
 #ifndef _UAPI_LINUX_COWPROBE_H
