@@ -14,7 +14,7 @@ import statistics
 import subprocess
 import sys
 
-MODES = ["off", "idle", "stat", "maps", "track_all", "delayacct"]
+MODES = ["off", "idle", "stat", "maps", "track_all", "delayacct", "bpftrace"]
 WORKLOADS = {
     "fork-write": "fork + child writes (per fork)",
     "storm": "fork/exit storm (per process)",
