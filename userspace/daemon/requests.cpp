@@ -152,8 +152,7 @@ void Daemon::start_run(std::uint64_t client, const RunRequest& req) {
     server_.send(client, error_response("busy: a scenario run is in progress"));
     return;
   }
-  // the names were checked when the request was parsed (daemon_protocol);
-  // a failure here would be a bug, still answered, never run
+  // an unknown name is refused here, by name, before anything runs
   auto chosen = choose_scenarios(req.scenarios);
   if (!chosen) {
     server_.send(client, error_response(chosen.error().what()));

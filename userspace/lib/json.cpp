@@ -120,29 +120,4 @@ void to_json(nlohmann::json& j, const Status& s) {
   };
 }
 
-void to_json(nlohmann::json& j, const ExpectedCounts& e) {
-  j = nlohmann::json{{"copies", e.copies}, {"reuses", e.reuses}};
-}
-
-void to_json(nlohmann::json& j, const WorkloadReport& r) {
-  nlohmann::json expected = nlohmann::json::object();
-  if (r.parent_expected) {
-    expected["parent"] = *r.parent_expected;
-  }
-  if (r.child_expected) {
-    expected["child"] = *r.child_expected;
-  }
-  j = nlohmann::json{
-      {"scenario", r.name},
-      {"parent_pid", r.parent_pid},
-      {"child_pids", r.child_pids},
-      {"buffer",
-       {{"start", r.buffer_start},
-        {"end", r.buffer_end},
-        {"pages", r.pages},
-        {"page_size", r.page_size}}},
-      {"expected", expected},
-  };
-}
-
 }  // namespace cowprobe

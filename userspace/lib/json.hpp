@@ -5,7 +5,6 @@
 
 #include "maps.hpp"
 #include "records.hpp"
-#include "workloads.hpp"
 
 namespace cowprobe {
 
@@ -25,7 +24,5 @@ void add_mappings(nlohmann::json& processes, const std::vector<ProcRecord>& reco
 void to_json(nlohmann::json& j, const ForkHint& h);
 void to_json(nlohmann::json& j, const ProbeStatus& p);
 void to_json(nlohmann::json& j, const Status& s);
-void to_json(nlohmann::json& j, const ExpectedCounts& e);
-void to_json(nlohmann::json& j, const WorkloadReport& r);
 
 }  // namespace cowprobe

@@ -1,12 +1,9 @@
-// The scenario library: fork workloads, each with the counts the memory model
-// predicts for it, per fault class, inside the address regions it registers.
+// The memory model: what a scenario predicts (Expectation, ScenarioReport),
+// the kernel version its rules depend on, and the comparison of a prediction
+// with the kernel's counts, explained from the model's rules.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
-#include <cstdio>
-#include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -14,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "result.hpp"
+#include "records.hpp"
 
 namespace cowprobe {
 
@@ -55,25 +52,36 @@ void from_json(const nlohmann::json& j, Expectation& e);
 void to_json(nlohmann::json& j, const ScenarioReport& r);
 void from_json(const nlohmann::json& j, ScenarioReport& r);
 
-// What a scenario may ask of the tool around it.
-struct ScenarioEnv {
-  KernelVersion kernel;
-  // Registers [start, end) of process pid as a region counted apart.
-  std::function<Result<void>(pid_t pid, std::uintptr_t start, std::uintptr_t end,
-                             const std::string& name)>
-      add_region;
-  int fork_time_iterations = 10;
-  // Where the seed programs print what the seed document prints (nullptr: quiet).
-  std::FILE* out = nullptr;
+struct ClassCheck {
+  std::string role;
+  std::string region;
+  int counter = 0;  // COWPROBE_C_*
+  std::uint64_t expected = 0;
+  std::uint64_t measured = 0;
+  std::string rule;
+  [[nodiscard]] bool ok() const { return expected == measured; }
 };
 
-struct Scenario {
-  std::string_view name;
-  std::string_view summary;
-  std::function<Result<ScenarioReport>(ScenarioEnv&)> run;
-};
+// Every row of a region's counters is checked: a counter no expectation
+// names must be zero. Pure: testable without a kernel.
+std::vector<ClassCheck> compare(const ScenarioReport& report, const std::vector<ProcRecord>& procs,
+                                std::vector<std::string>& problems);
 
-const std::vector<Scenario>& scenarios();
-const Scenario* find_scenario(std::string_view name);
+// Why measured differs from expected for one class, from the model's rules.
+std::string explain(const ClassCheck& c, const KernelVersion& kernel);
+
+void to_json(nlohmann::json& j, const ClassCheck& c);
+
+// COWPROBE_C_* by its JSON name, and the self-check class (cowprobe status)
+// it belongs to ("" for none).
+std::string_view counter_name(int counter);
+std::string_view counter_class(int counter);
+
+// The two rules most predictions rest on.
+inline const std::string kCopyRule =
+    "a write to a page shared with another process copies it (wp_page_copy)";
+inline const std::string kReuseRule =
+    "the writer is the page's only mapper: the kernel makes it writable in place "
+    "(wp_page_reuse), no copy";
 
 }  // namespace cowprobe

@@ -1,8 +1,10 @@
 // The comparison of kernel counts with the model's, without a kernel.
-#include "check.hpp"
+#include "model.hpp"
 
 #include <gtest/gtest.h>
 #include <linux/cowprobe.h>
+
+#include <algorithm>
 
 namespace cowprobe {
 namespace {
@@ -76,35 +78,6 @@ TEST(Compare, ProcessWithoutRecordIsAProblem) {
   compare(child_writes_report(), {proc(100, 0, 0)}, problems);
   ASSERT_EQ(problems.size(), 1U);
   EXPECT_NE(problems[0].find("101"), std::string::npos);
-}
-
-Status status_with(const std::string& cls, std::uint32_t state) {
-  Status st;
-  st.classes.push_back({"copy", COWPROBE_CLASS_OBSERVED, "do_wp_page"});
-  st.classes.push_back({cls, state, "CONFIG_X is off in this kernel"});
-  return st;
-}
-
-TEST(Unobservable, PredictedClassTheKernelCannotSeeIsASkip) {
-  auto rep = child_writes_report();
-  rep.expect.push_back({"child", "buffer", COWPROBE_C_THP_WP_FAULTS, 1, "huge PMD"});
-  const auto why = unobservable(status_with("thp", COWPROBE_CLASS_UNOBSERVABLE), rep);
-  ASSERT_TRUE(why);
-  EXPECT_EQ(*why, "this kernel's probes cannot see class thp: CONFIG_X is off in this kernel");
-}
-
-TEST(Unobservable, DerivedClassesAndZeroPredictionsRun) {
-  auto rep = child_writes_report();
-  rep.expect.push_back({"child", "buffer", COWPROBE_C_REUSES, 3, "last mapper"});
-  EXPECT_FALSE(unobservable(status_with("reuse", COWPROBE_CLASS_DERIVED), rep));
-  rep.expect.back().value = 0;
-  EXPECT_FALSE(unobservable(status_with("reuse", COWPROBE_CLASS_UNOBSERVABLE), rep));
-}
-
-TEST(Unobservable, ModuleWithoutSelfCheckRuns) {
-  auto rep = child_writes_report();
-  rep.expect.push_back({"child", "buffer", COWPROBE_C_KSM_COPIES, 1, "ksm"});
-  EXPECT_FALSE(unobservable(Status{}, rep));
 }
 
 TEST(KernelVersion, ParsesDebianReleases) {
