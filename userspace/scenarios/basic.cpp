@@ -15,12 +15,10 @@ Result<ScenarioReport> child_writes(ScenarioEnv& env) {
   return with_buffer(env, "child-writes",
                      [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
                        settle();
-                       const pid_t c = spawn([&] {
+                       m.child([&] {
                          touch(buf, 0, env.writes, 'c');
                          return 0;
                        });
-                       m.role("child", c);
-                       reap(c);
                        m.faults("child", kBuf, COWPROBE_C_COPIES, env.writes,
                                 fmt::format("child writes {} of {} pages: {}, once per page",
                                             env.writes, env.pages, kCopyRule));
@@ -32,9 +30,7 @@ Result<ScenarioReport> no_write(ScenarioEnv& env) {
   return with_buffer(env, "no-write", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
     const std::uint64_t sum = read_all(buf);
     settle();
-    const pid_t c = spawn([&] { return read_all(buf) == sum ? 0 : 1; });
-    m.role("child", c);
-    reap(c);
+    m.child([&] { return read_all(buf) == sum ? 0 : 1; });
     m.note("reads of shared pages take no write fault: nothing to count");
     return m.done();
   });
@@ -44,9 +40,7 @@ Result<ScenarioReport> parent_after_wait(ScenarioEnv& env) {
   return with_buffer(
       env, "parent-after-wait", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
         settle();
-        const pid_t c = spawn([] { return 0; });
-        m.role("child", c);
-        reap(c);
+        m.child([] { return 0; });
         touch(buf, 0, env.writes, 'P');
         m.faults("parent", kBuf, COWPROBE_C_REUSES, env.writes,
                  "the child exited without writing; the pages stay write-protected, " + kReuseRule);
@@ -148,15 +142,13 @@ Result<ScenarioReport> fork_chain(ScenarioEnv& env) {
 Result<ScenarioReport> threads(ScenarioEnv& env) {
   return with_buffer(env, "threads", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
     settle();
-    const pid_t c = spawn([&] {
+    m.child([&] {
       std::thread a([&] { touch(buf, 0, kWrites / 2, 'a'); });
       std::thread b([&] { touch(buf, kWrites / 2, kWrites / 2, 'b'); });
       a.join();
       b.join();
       return 0;
     });
-    m.role("child", c);
-    reap(c);
     m.faults("child", kBuf, COWPROBE_C_COPIES, kWrites,
              "two threads of the child write disjoint halves: " + kCopyRule +
                  ", per page, whichever thread writes");

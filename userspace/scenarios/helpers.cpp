@@ -102,9 +102,8 @@ Result<Mapping> written_buffer(std::size_t n) {
   return m;
 }
 
-Result<ScenarioReport> with_buffer(
-    ScenarioEnv& env, std::string_view name,
-    const std::function<Result<ScenarioReport>(Model& m, const Mapping& buf)>& body) {
+Result<ScenarioReport> with_buffer(ScenarioEnv& env, std::string_view name,
+                                   const ScenarioBody& body) {
   Model m(env, name);
   auto buf = written_buffer(env.pages);
   if (!buf) {
@@ -191,6 +190,19 @@ Result<Mapping> written_thp(std::string& why) {
     why = "the kernel did not back the buffer with huge pages";
   }
   return buf;
+}
+
+Result<ScenarioReport> with_thp(ScenarioEnv& env, std::string_view name, const ScenarioBody& body) {
+  Model m(env, name);
+  std::string why;
+  auto buf = written_thp(why);
+  if (!buf) {
+    return buf.error();
+  }
+  if (!why.empty()) {
+    return m.skip(why);
+  }
+  return body(m, *buf);
 }
 
 }  // namespace cowprobe::scenario_kit

@@ -199,7 +199,23 @@ class Model {
     expect(role, region, counter, v, rule);
     expect(role, region, COWPROBE_C_WP_FAULTS, v, rule);
   }
+  // The same, each also counted as also (e.g. COWPROBE_C_THP_COPIES: a copy
+  // from a huge page).
+  void faults(const std::string& role, const std::string& region, int counter, std::uint64_t v,
+              const std::string& rule, int also) {
+    faults(role, region, counter, v, rule);
+    expect(role, region, also, v, rule);
+  }
   void note(std::string text) { report_.notes.push_back(std::move(text)); }
+
+  // Runs fn in a child process playing role as, and waits for it; the raw
+  // wait status.
+  template <typename Fn>
+  int child(Fn&& fn, const std::string& as = "child") {
+    const pid_t c = spawn(std::forward<Fn>(fn));
+    role(as, c);
+    return reap(c);
+  }
 
   Result<ScenarioReport> skip(std::string why) {
     report_.skip = std::move(why);
@@ -211,6 +227,36 @@ class Model {
  private:
   ScenarioEnv& env_;
   ScenarioReport report_;
+};
+
+// A child that only keeps the pages shared with the parent (it maps them),
+// playing "child", until release() lets it exit and reaps it.
+class WaitingChild {
+ public:
+  explicit WaitingChild(Model& m)
+      : pid_(spawn([this] {
+          gate_.wait();
+          return 0;
+        })) {
+    m.role("child", pid_);
+  }
+  WaitingChild(const WaitingChild&) = delete;
+  WaitingChild& operator=(const WaitingChild&) = delete;
+  WaitingChild(WaitingChild&&) = delete;
+  WaitingChild& operator=(WaitingChild&&) = delete;
+  ~WaitingChild() { release(); }
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  void release() {
+    if (pid_ > 0) {
+      gate_.open();
+      reap(std::exchange(pid_, -1));
+    }
+  }
+
+ private:
+  Gate gate_;
+  pid_t pid_;
 };
 
 constexpr std::size_t kPages = 64;
@@ -227,11 +273,12 @@ inline const std::string kControl = "control";
 // A private anonymous buffer of n pages (no THP), written before fork.
 Result<Mapping> written_buffer(std::size_t n = kPages);
 
+using ScenarioBody = std::function<Result<ScenarioReport>(Model& m, const Mapping& buf)>;
+
 // The usual scenario: its Model, and a written buffer of env.pages pages
 // registered as region "buffer", handed to body, which returns the report.
-Result<ScenarioReport> with_buffer(
-    ScenarioEnv& env, std::string_view name,
-    const std::function<Result<ScenarioReport>(Model& m, const Mapping& buf)>& body);
+Result<ScenarioReport> with_buffer(ScenarioEnv& env, std::string_view name,
+                                   const ScenarioBody& body);
 
 // The pagemap entry of addr (Documentation/admin-guide/mm/pagemap.rst), read
 // from an open /proc/PID/pagemap; nullopt when it cannot be read.
@@ -250,5 +297,8 @@ std::optional<std::string> thp_unavailable();
 // A THP-aligned 2 MiB buffer, madvised MADV_HUGEPAGE and written: one huge
 // page, or why not in why (a reason to skip).
 Result<Mapping> written_thp(std::string& why);
+// A scenario on written_thp() (not registered: body does), skipped where no
+// huge page backs it.
+Result<ScenarioReport> with_thp(ScenarioEnv& env, std::string_view name, const ScenarioBody& body);
 
 }  // namespace cowprobe::scenario_kit

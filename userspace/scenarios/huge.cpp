@@ -24,8 +24,7 @@ void expect_thp_split(Model& m, const std::string& role, const std::string& regi
                       std::uint64_t huge, std::uint64_t writes, const std::string& rule) {
   m.expect(role, region, COWPROBE_C_THP_WP_FAULTS, huge, rule);
   m.expect(role, region, COWPROBE_C_THP_FALLBACKS, huge, rule);
-  m.faults(role, region, COWPROBE_C_COPIES, writes, rule);
-  m.expect(role, region, COWPROBE_C_THP_COPIES, writes, rule);
+  m.faults(role, region, COWPROBE_C_COPIES, writes, rule, COWPROBE_C_THP_COPIES);
 }
 
 // A write to a huge page its PMD maps alone: made writable whole.
@@ -75,14 +74,12 @@ Result<ScenarioReport> thp(ScenarioEnv& env) {
   }
   TRY(m.region(kBuf, *buf));
   settle();
-  const pid_t c = spawn([&] {
+  m.child([&] {
     for (std::size_t i = 0; i < kHugePages; i++) {
       buf->data()[i * kHuge] = 'c';
     }
     return 0;
   });
-  m.role("child", c);
-  reap(c);
   for (std::size_t i = 0; i < kHugePages; i++) {
     buf->data()[i * kHuge] = 'P';
   }
@@ -109,12 +106,10 @@ Result<ScenarioReport> hugetlb(ScenarioEnv& env) {
   TRY(m.region(kBuf, *buf));
   fill(*buf, 'h');
   settle();
-  const pid_t c = spawn([&] {
+  m.child([&] {
     buf->data()[0] = 'c';
     return 0;
   });
-  m.role("child", c);
-  reap(c);
   buf->data()[0] = 'P';
   const std::string copy =
       "a write to a private hugetlb page shared after fork copies the whole 2 MiB page";
@@ -175,56 +170,45 @@ Result<ScenarioReport> huge_zero_page(ScenarioEnv& env) {
 // both halves are then PTE-mapped pages of one large folio.
 Result<ScenarioReport> mremap_thp(ScenarioEnv& env) {
   constexpr std::size_t kEach = 8;
-  Model m(env, "mremap-thp");
-  std::string why;
-  auto buf = written_thp(why);
-  if (!buf) {
-    return buf.error();
-  }
-  if (!why.empty()) {
-    return m.skip(why);
-  }
-  const std::size_t half = kHuge / 2;
-  auto dest = Mapping::make(half, MAP_PRIVATE);
-  if (!dest) {
-    return dest.error();
-  }
-  if (mremap(buf->data() + half, half, half, MREMAP_MAYMOVE | MREMAP_FIXED, dest->data()) !=
-      dest->data()) {
-    return Error::from_errno("mremap half of the THP");
-  }
-  TRY(m.region("kept", buf->begin(), buf->begin() + half));
-  TRY(m.region("moved", *dest));
-  settle();
-  const pid_t c = spawn([&] {
-    touch(*buf, 0, kEach, 'c');
-    touch(*dest, 0, kEach, 'c');
-    return 0;
-  });
-  m.role("child", c);
-  reap(c);
-  touch(*buf, 0, kEach, 'P');
-  touch(*dest, 0, kEach, 'P');
-  for (const char* r : {"kept", "moved"}) {
-    const std::string copy =
-        "mremap of half the THP split its PMD (move_page_tables): both halves are PTE-mapped "
-        "pages of the large folio, shared after fork; the child's 8 writes copy 4 KiB each, "
-        "no huge-PMD fault";
-    m.faults("child", r, COWPROBE_C_COPIES, kEach, copy);
-    m.expect("child", r, COWPROBE_C_THP_COPIES, kEach, copy);
-    if (env.kernel.at_least(6, 19)) {
-      m.faults("parent", r, COWPROBE_C_REUSES, kEach,
-               "the child exited: since 6.19 (measured on 7.2) a large folio mapped by one "
-               "process only is reused, PTE-mapped or not");
-    } else {
-      const std::string again =
-          "the child exited, but before 6.19 a PTE-mapped page of a large folio is never "
-          "reused (its folio's references count every mapped page): the parent copies too";
-      m.faults("parent", r, COWPROBE_C_COPIES, kEach, again);
-      m.expect("parent", r, COWPROBE_C_THP_COPIES, kEach, again);
+  return with_thp(env, "mremap-thp", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
+    const std::size_t half = kHuge / 2;
+    auto dest = Mapping::make(half, MAP_PRIVATE);
+    if (!dest) {
+      return dest.error();
     }
-  }
-  return m.done();
+    if (mremap(buf.data() + half, half, half, MREMAP_MAYMOVE | MREMAP_FIXED, dest->data()) !=
+        dest->data()) {
+      return Error::from_errno("mremap half of the THP");
+    }
+    TRY(m.region("kept", buf.begin(), buf.begin() + half));
+    TRY(m.region("moved", *dest));
+    settle();
+    m.child([&] {
+      touch(buf, 0, kEach, 'c');
+      touch(*dest, 0, kEach, 'c');
+      return 0;
+    });
+    touch(buf, 0, kEach, 'P');
+    touch(*dest, 0, kEach, 'P');
+    for (const char* r : {"kept", "moved"}) {
+      const std::string copy =
+          "mremap of half the THP split its PMD (move_page_tables): both halves are PTE-mapped "
+          "pages of the large folio, shared after fork; the child's 8 writes copy 4 KiB each, "
+          "no huge-PMD fault";
+      m.faults("child", r, COWPROBE_C_COPIES, kEach, copy, COWPROBE_C_THP_COPIES);
+      if (env.kernel.at_least(6, 19)) {
+        m.faults("parent", r, COWPROBE_C_REUSES, kEach,
+                 "the child exited: since 6.19 (measured on 7.2) a large folio mapped by one "
+                 "process only is reused, PTE-mapped or not");
+      } else {
+        const std::string again =
+            "the child exited, but before 6.19 a PTE-mapped page of a large folio is never "
+            "reused (its folio's references count every mapped page): the parent copies too";
+        m.faults("parent", r, COWPROBE_C_COPIES, kEach, again, COWPROBE_C_THP_COPIES);
+      }
+    }
+    return m.done();
+  });
 }
 
 // cow.c's hugetlb memfd runs: MAP_PRIVATE over a hugetlbfs file. Its huge
@@ -251,12 +235,10 @@ Result<ScenarioReport> hugetlb_memfd(ScenarioEnv& env) {
   TRY(m.region(kBuf, *buf));
   read_all(*buf);
   settle();
-  const pid_t c = spawn([&] {
+  m.child([&] {
     buf->data()[0] = 'c';
     return 0;
   });
-  m.role("child", c);
-  reap(c);
   buf->data()[0] = 'P';
   buf->data()[1] = 'P';
   const std::string copy =

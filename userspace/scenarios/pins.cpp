@@ -48,31 +48,24 @@ int register_fixed(io_uring& ring, const Mapping& buf) {
 Result<ScenarioReport> remote_write(ScenarioEnv& env) {
   return with_buffer(env, "remote", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
     settle();
-    Gate leave;
-    const pid_t c = spawn([&] {
-      leave.wait();
-      return 0;
-    });
-    m.role("child", c);
+    WaitingChild child(m);
     const char byte = 'R';
     std::size_t written = 0;
     for (std::size_t i = 0; i < kWrites; i++) {
       iovec local{const_cast<char*>(&byte), 1};
       iovec remote{buf.page(i), 1};
-      if (process_vm_writev(c, &local, 1, &remote, 1, 0) == 1) {
+      if (process_vm_writev(child.pid(), &local, 1, &remote, 1, 0) == 1) {
         written++;
       }
     }
-    leave.open();
-    reap(c);
+    child.release();
     if (written != kWrites) {
       return m.skip("process_vm_writev failed: " + std::string(strerror(errno)));
     }
     const std::string rule =
         "the parent writes into the child's pages with process_vm_writev: the fault runs in "
         "the parent but on the child's memory, so it is the child's copy, marked remote";
-    m.faults("child", kBuf, COWPROBE_C_COPIES, kWrites, rule);
-    m.expect("child", kBuf, COWPROBE_C_REMOTE_WP_FAULTS, kWrites, rule);
+    m.faults("child", kBuf, COWPROBE_C_COPIES, kWrites, rule, COWPROBE_C_REMOTE_WP_FAULTS);
     m.expect("child", kBuf, COWPROBE_C_REMOTE_COPIES, kWrites, rule);
     return m.done();
   });
@@ -101,12 +94,7 @@ Result<ScenarioReport> io_uring_worker(ScenarioEnv& env) {
   }
   TRY(m.region(kBuf, *buf));
   settle();
-  const Gate done;
-  const pid_t c = spawn([&] {
-    done.wait();
-    return 0;
-  });
-  m.role("child", c);
+  WaitingChild child(m);
   io_uring_sqe* sqe = io_uring_get_sqe(&ring);
   io_uring_prep_read(sqe, src.get(), buf->data(), static_cast<unsigned>(data.size()), 0);
   sqe->flags |= IOSQE_ASYNC;  // to an io-wq worker, not inline
@@ -117,8 +105,7 @@ Result<ScenarioReport> io_uring_worker(ScenarioEnv& env) {
   if (err == 0) {
     io_uring_cqe_seen(&ring, cqe);
   }
-  done.open();
-  reap(c);
+  child.release();
   if (res != static_cast<int>(data.size())) {
     return Error(res < 0 ? -res : EIO, "io_uring read into the buffer",
                  fmt::format("{} of {} bytes", res, data.size()));
@@ -133,8 +120,7 @@ Result<ScenarioReport> io_uring_worker(ScenarioEnv& env) {
         "io-wq workers are kernel threads borrowing the parent's mm here (before 5.12 and its "
         "stable backports): each write fault is the parent's, seen as remote, its outcome unseen "
         "(other)";
-    m.faults("parent", kBuf, COWPROBE_C_OTHER, kWrites, old);
-    m.expect("parent", kBuf, COWPROBE_C_REMOTE_WP_FAULTS, kWrites, old);
+    m.faults("parent", kBuf, COWPROBE_C_OTHER, kWrites, old, COWPROBE_C_REMOTE_WP_FAULTS);
   }
   return m.done();
 }
@@ -148,62 +134,52 @@ Result<ScenarioReport> io_uring_worker(ScenarioEnv& env) {
 // pin is taken on the shared page and nothing is faulted.
 Result<ScenarioReport> unshare_pin(ScenarioEnv& env) {
   constexpr std::size_t kSpliced = 8;
-  Model m(env, "unshare-pin");
-  auto buf = written_buffer();
-  if (!buf) {
-    return buf.error();
-  }
-  int fds[2] = {-1, -1};
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    return Error::from_errno("pipe");
-  }
-  const UniqueFd rd(fds[0]);
-  const UniqueFd wr(fds[1]);
-  std::vector<char> scratch(kWrites * page_size());
-  TRY(m.region(kBuf, *buf));
-  settle();
-  const Gate leave;
-  const pid_t c = spawn([&] {
-    leave.wait();
-    return 0;
-  });
-  m.role("child", c);
-  iovec spliced{buf->page(0), kSpliced * page_size()};
-  const ssize_t n = vmsplice(wr.get(), &spliced, 1, 0);
-  iovec local{scratch.data(), scratch.size()};
-  iovec remote{buf->page(kSpliced), scratch.size()};
-  const ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-  const int err = errno;
-  touch(*buf, 0, kSpliced + kWrites, 'P');
-  leave.open();
-  reap(c);
-  if (n != static_cast<ssize_t>(spliced.iov_len)) {
-    return Error(EIO, "vmsplice of 8 pages", std::to_string(n) + " bytes");
-  }
-  if (r != static_cast<ssize_t>(scratch.size())) {
-    return m.skip("process_vm_readv on this process failed: " + std::string(strerror(err)));
-  }
-  const std::string spliced_rule =
-      "8 pages vmspliced into a pipe: a plain reference (FOLL_GET), no fault at the splice; "
-      "the parent's write then sees the pipe's reference besides the child's mapping and "
-      "copies";
-  if (env.kernel.at_least(5, 19)) {
-    m.faults("parent", kBuf, COWPROBE_C_COPIES, kSpliced, spliced_rule);
-    m.faults("parent", kBuf, COWPROBE_C_UNSHARE_COPIES, kWrites,
-             "process_vm_readv pins 16 pages read-only (FOLL_PIN) while the child maps them: "
-             "since 5.19 GUP unshares a possibly shared anonymous page first "
-             "(FAULT_FLAG_UNSHARE): a copy, mapped read-only and exclusive");
-    m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
-             "the unshared copies are exclusive to the parent (PageAnonExclusive): its write "
-             "reuses them");
-  } else {
-    m.faults("parent", kBuf, COWPROBE_C_COPIES, kSpliced + kWrites,
-             spliced_rule +
-                 "; before 5.19 a read-only pin (process_vm_readv, FOLL_PIN) does not "
-                 "unshare: the 16 pinned pages stay shared with the child and the write "
-                 "copies them too");
-  }
-  return m.done();
+  return with_buffer(
+      env, "unshare-pin", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
+        auto pipe = make_pipe();
+        if (!pipe) {
+          return pipe.error();
+        }
+        const UniqueFd& wr = pipe->write;
+        std::vector<char> scratch(kWrites * page_size());
+        settle();
+        WaitingChild child(m);
+        iovec spliced{buf.page(0), kSpliced * page_size()};
+        const ssize_t n = vmsplice(wr.get(), &spliced, 1, 0);
+        iovec local{scratch.data(), scratch.size()};
+        iovec remote{buf.page(kSpliced), scratch.size()};
+        const ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+        const int err = errno;
+        touch(buf, 0, kSpliced + kWrites, 'P');
+        child.release();
+        if (n != static_cast<ssize_t>(spliced.iov_len)) {
+          return Error(EIO, "vmsplice of 8 pages", std::to_string(n) + " bytes");
+        }
+        if (r != static_cast<ssize_t>(scratch.size())) {
+          return m.skip("process_vm_readv on this process failed: " + std::string(strerror(err)));
+        }
+        const std::string spliced_rule =
+            "8 pages vmspliced into a pipe: a plain reference (FOLL_GET), no fault at the splice; "
+            "the parent's write then sees the pipe's reference besides the child's mapping and "
+            "copies";
+        if (env.kernel.at_least(5, 19)) {
+          m.faults("parent", kBuf, COWPROBE_C_COPIES, kSpliced, spliced_rule);
+          m.faults("parent", kBuf, COWPROBE_C_UNSHARE_COPIES, kWrites,
+                   "process_vm_readv pins 16 pages read-only (FOLL_PIN) while the child maps them: "
+                   "since 5.19 GUP unshares a possibly shared anonymous page first "
+                   "(FAULT_FLAG_UNSHARE): a copy, mapped read-only and exclusive");
+          m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+                   "the unshared copies are exclusive to the parent (PageAnonExclusive): its write "
+                   "reuses them");
+        } else {
+          m.faults("parent", kBuf, COWPROBE_C_COPIES, kSpliced + kWrites,
+                   spliced_rule +
+                       "; before 5.19 a read-only pin (process_vm_readv, FOLL_PIN) does not "
+                       "unshare: the 16 pinned pages stay shared with the child and the write "
+                       "copies them too");
+        }
+        return m.done();
+      });
 }
 
 // CVE-2020-29374 (cow.c's vmsplice in child): the child vmsplices pages into a
@@ -211,59 +187,56 @@ Result<ScenarioReport> unshare_pin(ScenarioEnv& env) {
 // still reads them. The parent's write must copy, or the child would read
 // the parent's new data through the pipe.
 Result<ScenarioReport> vmsplice_unmap(ScenarioEnv& env) {
-  Model m(env, "vmsplice-unmap");
-  auto buf = written_buffer();
-  if (!buf) {
-    return buf.error();
-  }
-  int fds[2] = {-1, -1};
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    return Error::from_errno("pipe");
-  }
-  const UniqueFd rd(fds[0]);
-  const UniqueFd wr(fds[1]);
-  TRY(m.region(kBuf, *buf));
-  settle();
-  const Gate ready;
-  const Gate wrote;
-  const pid_t c = spawn([&] {
-    iovec iov{buf->data(), kWrites * page_size()};
-    const ssize_t n = vmsplice(wr.get(), &iov, 1, 0);
-    munmap(buf->data(), buf->size());
-    ready.open();
-    wrote.wait();
-    if (n != static_cast<ssize_t>(iov.iov_len)) {
-      return 2;
-    }
-    std::string got(iov.iov_len, 0);
-    for (std::size_t off = 0; off < got.size();) {
-      const ssize_t k = read(rd.get(), got.data() + off, got.size() - off);
-      if (k <= 0) {
-        return 3;
-      }
-      off += static_cast<std::size_t>(k);
-    }
-    return got == std::string(got.size(), 'p') ? 0 : 1;
-  });
-  m.role("child", c);
-  ready.wait();
-  touch(*buf, 0, 2 * kWrites, 'P');
-  wrote.open();
-  const int status = reap(c);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Error(EIO, "the child's pipe",
-                 WIFEXITED(status) && WEXITSTATUS(status) == 1
-                     ? "read the parent's new data: the CoW leak of CVE-2020-29374"
-                     : "vmsplice or read failed");
-  }
-  m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites,
-           "the child vmspliced 16 pages and unmapped them: the parent is their only mapper "
-           "but the pipe holds a reference, so its write copies (since 5.9 a reuse needs no "
-           "extra reference, the fix of CVE-2020-29374; 6.1+: the page is not exclusive "
-           "after fork and its references still decide)");
-  m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
-           "16 more pages the child unmapped without splicing: " + kReuseRule);
-  return m.done();
+  return with_buffer(
+      env, "vmsplice-unmap", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
+        auto pipe = make_pipe();
+        if (!pipe) {
+          return pipe.error();
+        }
+        const UniqueFd& rd = pipe->read;
+        const UniqueFd& wr = pipe->write;
+        settle();
+        const Gate ready;
+        const Gate wrote;
+        const pid_t c = spawn([&] {
+          iovec iov{buf.data(), kWrites * page_size()};
+          const ssize_t n = vmsplice(wr.get(), &iov, 1, 0);
+          munmap(buf.data(), buf.size());
+          ready.open();
+          wrote.wait();
+          if (n != static_cast<ssize_t>(iov.iov_len)) {
+            return 2;
+          }
+          std::string got(iov.iov_len, 0);
+          for (std::size_t off = 0; off < got.size();) {
+            const ssize_t k = read(rd.get(), got.data() + off, got.size() - off);
+            if (k <= 0) {
+              return 3;
+            }
+            off += static_cast<std::size_t>(k);
+          }
+          return got == std::string(got.size(), 'p') ? 0 : 1;
+        });
+        m.role("child", c);
+        ready.wait();
+        touch(buf, 0, 2 * kWrites, 'P');
+        wrote.open();
+        const int status = reap(c);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+          return Error(EIO, "the child's pipe",
+                       WIFEXITED(status) && WEXITSTATUS(status) == 1
+                           ? "read the parent's new data: the CoW leak of CVE-2020-29374"
+                           : "vmsplice or read failed");
+        }
+        m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites,
+                 "the child vmspliced 16 pages and unmapped them: the parent is their only mapper "
+                 "but the pipe holds a reference, so its write copies (since 5.9 a reuse needs no "
+                 "extra reference, the fix of CVE-2020-29374; 6.1+: the page is not exclusive "
+                 "after fork and its references still decide)");
+        m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+                 "16 more pages the child unmapped without splicing: " + kReuseRule);
+        return m.done();
+      });
 }
 
 // cow.c's io_uring fixed buffers: registering pins each page longterm for
@@ -359,60 +332,47 @@ Result<ScenarioReport> iouring_fixed_pin(ScenarioEnv& env) {
 // unshare-pin on a THP: process_vm_readv pins 16 pages of a PMD-mapped huge
 // page shared with a child, read-only (FOLL_PIN without FOLL_WRITE).
 Result<ScenarioReport> unshare_pin_thp(ScenarioEnv& env) {
-  Model m(env, "unshare-pin-thp");
-  std::string why;
-  auto buf = written_thp(why);
-  if (!buf) {
-    return buf.error();
-  }
-  if (!why.empty()) {
-    return m.skip(why);
-  }
-  std::vector<char> scratch(kWrites * page_size());
-  TRY(m.region(kBuf, *buf));
-  settle();
-  const Gate leave;
-  const pid_t c = spawn([&] {
-    leave.wait();
-    return 0;
-  });
-  m.role("child", c);
-  iovec local{scratch.data(), scratch.size()};
-  iovec remote{buf->data(), scratch.size()};
-  const ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-  const int err = errno;
-  touch(*buf, 0, kWrites, 'P');
-  leave.open();
-  reap(c);
-  if (r != static_cast<ssize_t>(scratch.size())) {
-    return m.skip("process_vm_readv on this process failed: " + std::string(strerror(err)));
-  }
-  const std::string split =
-      "the first pinned page is in a huge page the child maps too: do_huge_pmd_wp_page "
-      "cannot reuse it (shared) and never copies 2 MiB, it splits the PMD and falls back "
-      "to 4 KiB";
-  m.expect("parent", kBuf, COWPROBE_C_THP_WP_FAULTS, 1, split);
-  m.expect("parent", kBuf, COWPROBE_C_THP_FALLBACKS, 1, split);
-  if (env.kernel.at_least(5, 19)) {
-    const std::string unshare =
-        "since 5.19 a read-only pin (process_vm_readv, FOLL_PIN) of a possibly shared "
-        "anonymous page unshares it (FAULT_FLAG_UNSHARE), here first as a huge-PMD fault; "
-        "after the split each of the 16 pages is unshared 4 KiB at a time from the huge page "
-        "(the rest of the 2 MiB stays shared)";
-    m.faults("parent", kBuf, COWPROBE_C_UNSHARE_COPIES, kWrites, unshare);
-    m.expect("parent", kBuf, COWPROBE_C_THP_COPIES, kWrites, unshare);
-    m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
-             "the unshared copies are small pages exclusive to the parent, mapped read-only: "
-             "its writes reuse them");
-  } else {
-    const std::string copy =
-        "before 5.19 the read-only pin takes no fault: the 16 pages stay shared in the huge "
-        "page, and the parent's first write splits its PMD; each write then copies 4 KiB "
-        "from the huge page";
-    m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites, copy);
-    m.expect("parent", kBuf, COWPROBE_C_THP_COPIES, kWrites, copy);
-  }
-  return m.done();
+  return with_thp(
+      env, "unshare-pin-thp", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
+        std::vector<char> scratch(kWrites * page_size());
+        TRY(m.region(kBuf, buf));
+        settle();
+        WaitingChild child(m);
+        iovec local{scratch.data(), scratch.size()};
+        iovec remote{buf.data(), scratch.size()};
+        const ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+        const int err = errno;
+        touch(buf, 0, kWrites, 'P');
+        child.release();
+        if (r != static_cast<ssize_t>(scratch.size())) {
+          return m.skip("process_vm_readv on this process failed: " + std::string(strerror(err)));
+        }
+        const std::string split =
+            "the first pinned page is in a huge page the child maps too: do_huge_pmd_wp_page "
+            "cannot reuse it (shared) and never copies 2 MiB, it splits the PMD and falls back "
+            "to 4 KiB";
+        m.expect("parent", kBuf, COWPROBE_C_THP_WP_FAULTS, 1, split);
+        m.expect("parent", kBuf, COWPROBE_C_THP_FALLBACKS, 1, split);
+        if (env.kernel.at_least(5, 19)) {
+          const std::string unshare =
+              "since 5.19 a read-only pin (process_vm_readv, FOLL_PIN) of a possibly shared "
+              "anonymous page unshares it (FAULT_FLAG_UNSHARE), here first as a huge-PMD fault; "
+              "after the split each of the 16 pages is unshared 4 KiB at a time from the huge page "
+              "(the rest of the 2 MiB stays shared)";
+          m.faults("parent", kBuf, COWPROBE_C_UNSHARE_COPIES, kWrites, unshare,
+                   COWPROBE_C_THP_COPIES);
+          m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
+                   "the unshared copies are small pages exclusive to the parent, mapped read-only: "
+                   "its writes reuse them");
+        } else {
+          const std::string copy =
+              "before 5.19 the read-only pin takes no fault: the 16 pages stay shared in the huge "
+              "page, and the parent's first write splits its PMD; each write then copies 4 KiB "
+              "from the huge page";
+          m.faults("parent", kBuf, COWPROBE_C_COPIES, kWrites, copy, COWPROBE_C_THP_COPIES);
+        }
+        return m.done();
+      });
 }
 
 }  // namespace cowprobe::scenario_kit

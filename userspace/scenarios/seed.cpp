@@ -102,7 +102,7 @@ Result<ScenarioReport> seed_global_array(ScenarioEnv& env) {
                  seed_array[kSize - 1]);
   }
   settle();
-  const pid_t c = spawn([&] {
+  m.child([&] {
     for (int i = 0; i < 10; i++) {
       seed_array[i] = -1;
     }
@@ -114,8 +114,6 @@ Result<ScenarioReport> seed_global_array(ScenarioEnv& env) {
     }
     return 0;
   });
-  m.role("child", c);
-  reap(c);
   if (out != nullptr) {
     std::fprintf(out, "[Parent] big_array[0]=%d (unchanged by child)\n", seed_array[0]);
     std::fprintf(out, "[Parent] big_array[1000]=%d\n", seed_array[1000]);
@@ -146,7 +144,7 @@ Result<ScenarioReport> seed_rss(ScenarioEnv& env) {
   }
   settle();
   const ThpSpan huge = thp_backing(buf.get(), kSize);  // as the child will see it
-  const pid_t c = spawn([&] {
+  m.child([&] {
     if (out != nullptr) {
       std::fprintf(out, "[Child after fork, no write] RSS = %ld KB\n", rss_kb());
     }
@@ -158,8 +156,6 @@ Result<ScenarioReport> seed_rss(ScenarioEnv& env) {
     }
     return 0;
   });
-  m.role("child", c);
-  reap(c);
   if (out != nullptr) {
     std::fprintf(out, "[Parent after child] RSS = %ld KB\n", rss_kb());
   }

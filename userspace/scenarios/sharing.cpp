@@ -12,7 +12,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "helpers.hpp"
 #include "scenario_list.hpp"
@@ -54,13 +57,11 @@ Result<ScenarioReport> private_file_fork(ScenarioEnv& env, std::string_view name
   read_all(*only_read);
   read_all(*written);
   settle();
-  const pid_t c = spawn([&] {
+  m.child([&] {
     touch(*only_read, 0, kWrites, 'c');
     touch(*written, 1, kWrites, 'c');
     return 0;
   });
-  m.role("child", c);
-  reap(c);
   touch(*written, 0, 1 + kWrites, 'P');
   m.expect("parent", "written", COWPROBE_C_FILE_COPIES, 1,
            "the parent's write to not-present page 0 copies the file page at once "
@@ -82,18 +83,65 @@ Result<ScenarioReport> private_file_fork(ScenarioEnv& env, std::string_view name
   return m.done();
 }
 
+// A scenario on a private anonymous buffer of kPages pages (no THP),
+// registered and only read: every page maps the shared zero page.
+Result<ScenarioReport> with_zero_pages(ScenarioEnv& env, std::string_view name,
+                                       const ScenarioBody& body) {
+  Model m(env, name);
+  auto buf = Mapping::make(kPages * page_size(), MAP_PRIVATE);
+  if (!buf) {
+    return buf.error();
+  }
+  madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
+  TRY(m.region(kBuf, *buf));
+  read_all(*buf);
+  return body(m, *buf);
+}
+
+// dontfork and wipeonfork: a written buffer madvised advice and, beside it,
+// an ordinary buffer the child writes: the control, so a module that counted
+// nothing could not pass. child returns 0 when it saw what advice promises
+// (else the scenario fails: broken); the parent then writes the buffer.
+Result<ScenarioReport> beside_control(
+    ScenarioEnv& env, std::string_view name, int advice, const std::string& what,
+    const std::function<int(const Mapping& buf, const Mapping& control)>& child,
+    const std::string& broken, std::string note) {
+  Model m(env, name);
+  auto buf = written_buffer();
+  if (!buf) {
+    return buf.error();
+  }
+  if (madvise(buf->data(), buf->size(), advice) != 0) {
+    return m.skip(what + ": " + std::string(strerror(errno)));
+  }
+  auto control = written_buffer();
+  if (!control) {
+    return control.error();
+  }
+  TRY(m.region(kBuf, *buf));
+  TRY(m.region(kControl, *control));
+  settle();
+  const int status = m.child([&] { return child(*buf, *control); });
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Error::message(EIO, std::string(name) + ": " + broken);
+  }
+  m.faults("child", kControl, COWPROBE_C_COPIES, kWrites,
+           "the control buffer, shared at fork as usual: " + kCopyRule);
+  touch(*buf, 0, kWrites, 'P');
+  m.note(std::move(note));
+  return m.done();
+}
+
 }  // namespace
 
 Result<ScenarioReport> fork_exec(ScenarioEnv& env) {
   return with_buffer(env, "fork-exec", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
     settle();
     const char* prog = true_path();
-    const pid_t c = spawn([&] {
+    m.child([&] {
       execl(prog, prog, static_cast<char*>(nullptr));
       return 127;
     });
-    m.role("child", c);
-    reap(c);
     touch(buf, 0, kWrites, 'P');
     m.faults("parent", kBuf, COWPROBE_C_REUSES, kWrites,
              "exec dropped the child's copy of the address space without a write; the pages "
@@ -150,12 +198,10 @@ Result<ScenarioReport> shared_anon(ScenarioEnv& env) {
   fill(*buf, 's');
   TRY(m.region(kBuf, *buf));
   settle();
-  const pid_t c = spawn([&] {
+  m.child([&] {
     touch(*buf, 0, kWrites, 'c');
     return 0;
   });
-  m.role("child", c);
-  reap(c);
   touch(*buf, 0, kWrites, 'P');
   m.note(
       "MAP_SHARED pages are never copied: fork does not copy their page tables, the "
@@ -164,45 +210,33 @@ Result<ScenarioReport> shared_anon(ScenarioEnv& env) {
 }
 
 Result<ScenarioReport> zero_page(ScenarioEnv& env) {
-  Model m(env, "zero-page");
-  auto buf = Mapping::make(kPages * page_size(), MAP_PRIVATE);
-  if (!buf) {
-    return buf.error();
-  }
-  madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
-  TRY(m.region(kBuf, *buf));
-  read_all(*buf);
-  touch(*buf, 0, kWrites, 'z');
-  m.faults("parent", kBuf, COWPROBE_C_ZERO_FILLS, kWrites,
-           "a read of never-written memory maps the shared zero page read-only; the write "
-           "fault then installs a zeroed page (no data copied, no fork needed)");
-  return m.done();
+  return with_zero_pages(
+      env, "zero-page", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
+        touch(buf, 0, kWrites, 'z');
+        m.faults("parent", kBuf, COWPROBE_C_ZERO_FILLS, kWrites,
+                 "a read of never-written memory maps the shared zero page read-only; the write "
+                 "fault then installs a zeroed page (no data copied, no fork needed)");
+        return m.done();
+      });
 }
 
 Result<ScenarioReport> zero_page_fork(ScenarioEnv& env) {
-  Model m(env, "zero-page-fork");
-  auto buf = Mapping::make(kPages * page_size(), MAP_PRIVATE);
-  if (!buf) {
-    return buf.error();
-  }
-  madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
-  TRY(m.region(kBuf, *buf));
-  read_all(*buf);
-  settle();
-  const pid_t c = spawn([&] {
-    touch(*buf, 0, kWrites, 'c');
-    return 0;
-  });
-  m.role("child", c);
-  reap(c);
-  touch(*buf, 0, kWrites, 'P');
-  m.note(
-      "the buffer was only read, so it has no anon_vma and fork does not copy its page "
-      "tables: the child's writes are plain anonymous faults, no write-protect fault");
-  m.faults("parent", kBuf, COWPROBE_C_ZERO_FILLS, kWrites,
-           "the parent still maps the zero page read-only: its write installs a zeroed page "
-           "(a zero fill, not a copy)");
-  return m.done();
+  return with_zero_pages(
+      env, "zero-page-fork", [&](Model& m, const Mapping& buf) -> Result<ScenarioReport> {
+        settle();
+        m.child([&] {
+          touch(buf, 0, kWrites, 'c');
+          return 0;
+        });
+        touch(buf, 0, kWrites, 'P');
+        m.note(
+            "the buffer was only read, so it has no anon_vma and fork does not copy its page "
+            "tables: the child's writes are plain anonymous faults, no write-protect fault");
+        m.faults("parent", kBuf, COWPROBE_C_ZERO_FILLS, kWrites,
+                 "the parent still maps the zero page read-only: its write installs a zeroed page "
+                 "(a zero fill, not a copy)");
+        return m.done();
+      });
 }
 
 Result<ScenarioReport> file_private(ScenarioEnv& env) {
@@ -260,83 +294,37 @@ Result<ScenarioReport> mprotect_rw(ScenarioEnv& env) {
 }
 
 Result<ScenarioReport> dontfork(ScenarioEnv& env) {
-  Model m(env, "dontfork");
-  auto buf = written_buffer();
-  if (!buf) {
-    return buf.error();
-  }
-  if (madvise(buf->data(), buf->size(), MADV_DONTFORK) != 0) {
-    return m.skip("madvise(MADV_DONTFORK) failed: " + std::string(strerror(errno)));
-  }
-  // beside it, an ordinary buffer the child writes: the control, so a
-  // module that counted nothing could not pass
-  auto control = written_buffer();
-  if (!control) {
-    return control.error();
-  }
-  TRY(m.region(kBuf, *buf));
-  TRY(m.region(kControl, *control));
-  settle();
-  const pid_t c = spawn([&] {
-    touch(*control, 0, kWrites, 'c');
-    // the buffer is not mapped here: mincore fails with ENOMEM
-    std::array<unsigned char, kPages> vec{};
-    return mincore(buf->data(), buf->size(), vec.data()) != 0 && errno == ENOMEM ? 0 : 1;
-  });
-  m.role("child", c);
-  const int status = reap(c);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Error::message(EIO, "dontfork: the child maps the buffer despite MADV_DONTFORK");
-  }
-  m.faults("child", kControl, COWPROBE_C_COPIES, kWrites,
-           "the control buffer, shared at fork as usual: " + kCopyRule);
-  touch(*buf, 0, kWrites, 'P');
-  m.note(
+  return beside_control(
+      env, "dontfork", MADV_DONTFORK, "madvise(MADV_DONTFORK) failed",
+      [](const Mapping& buf, const Mapping& control) {
+        touch(control, 0, kWrites, 'c');
+        // the buffer is not mapped here: mincore fails with ENOMEM
+        std::array<unsigned char, kPages> vec{};
+        return mincore(buf.data(), buf.size(), vec.data()) != 0 && errno == ENOMEM ? 0 : 1;
+      },
+      "the child maps the buffer despite MADV_DONTFORK",
       "MADV_DONTFORK: fork leaves the buffer out of the child and copies none of its page "
       "tables; the parent's PTEs are never write-protected, so its writes take no fault");
-  return m.done();
 }
 
 Result<ScenarioReport> wipeonfork(ScenarioEnv& env) {
-  Model m(env, "wipeonfork");
-  auto buf = written_buffer();
-  if (!buf) {
-    return buf.error();
-  }
-  if (madvise(buf->data(), buf->size(), MADV_WIPEONFORK) != 0) {
-    return m.skip("madvise(MADV_WIPEONFORK) failed (4.14+): " + std::string(strerror(errno)));
-  }
-  auto control = written_buffer();  // as in dontfork: must show the copies
-  if (!control) {
-    return control.error();
-  }
-  TRY(m.region(kBuf, *buf));
-  TRY(m.region(kControl, *control));
-  settle();
-  const pid_t c = spawn([&] {
-    touch(*buf, 0, kWrites, 'c');
-    touch(*control, 0, kWrites, 'c');
-    // wiped: the rest of each page written reads as zeros
-    for (std::size_t i = 0; i < kWrites; i++) {
-      if (static_cast<volatile char*>(buf->page(i))[1] != 0) {
-        return 1;
-      }
-    }
-    return 0;
-  });
-  m.role("child", c);
-  const int status = reap(c);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Error::message(EIO, "wipeonfork: the child saw the parent's data");
-  }
-  m.faults("child", kControl, COWPROBE_C_COPIES, kWrites,
-           "the control buffer, shared at fork as usual: " + kCopyRule);
-  touch(*buf, 0, kWrites, 'P');
-  m.note(
+  return beside_control(
+      env, "wipeonfork", MADV_WIPEONFORK, "madvise(MADV_WIPEONFORK) failed (4.14+)",
+      [](const Mapping& buf, const Mapping& control) {
+        touch(buf, 0, kWrites, 'c');
+        touch(control, 0, kWrites, 'c');
+        // wiped: the rest of each page written reads as zeros
+        for (std::size_t i = 0; i < kWrites; i++) {
+          if (static_cast<volatile char*>(buf.page(i))[1] != 0) {
+            return 1;
+          }
+        }
+        return 0;
+      },
+      "the child saw the parent's data",
       "MADV_WIPEONFORK: the child gets the range empty (no anon_vma, no page tables copied); "
       "its writes are first touches of fresh zeroed pages, not write-protect faults, and the "
       "parent's PTEs are never write-protected: no fault to count in either");
-  return m.done();
 }
 
 Result<ScenarioReport> softdirty_clear(ScenarioEnv& env) {
