@@ -17,6 +17,7 @@
 #include <tuple>
 
 #include "fd.hpp"
+#include "helpers.hpp"
 
 namespace cowprobe {
 
@@ -127,37 +128,28 @@ std::optional<std::string> unobservable(const Status& status, const ScenarioRepo
 
 Result<RunResult> run_check(Client& client, const Scenario& scenario, int iteration,
                             int fork_time_iterations) {
-  int go[2];
-  int report[2];
-  if (pipe2(go, O_CLOEXEC) != 0) {
-    return Error::from_errno("pipe");
+  auto go = make_pipe();
+  if (!go) {
+    return go.error();
   }
-  UniqueFd go_r(go[0]);
-  UniqueFd go_w(go[1]);
-  if (pipe2(report, O_CLOEXEC) != 0) {
-    return Error::from_errno("pipe");
+  auto report = make_pipe();
+  if (!report) {
+    return report.error();
   }
-  UniqueFd rep_r(report[0]);
-  UniqueFd rep_w(report[1]);
-
-  std::fflush(nullptr);
-  const pid_t pid = fork();
+  const pid_t pid = scenario_kit::spawn([&] {
+    go->write.reset();
+    report->read.reset();
+    runner(scenario, go->read.get(), report->write.get(), fork_time_iterations);
+    return 0;
+  });
   if (pid < 0) {
     return Error::from_errno("fork");
   }
-  if (pid == 0) {
-    go_w.reset();
-    rep_r.reset();
-    runner(scenario, go_r.get(), rep_w.get(), fork_time_iterations);
-  }
-  go_r.reset();
-  rep_w.reset();
-
-  auto reap = [pid] {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  };
+  go->read.reset();
+  report->write.reset();
+  UniqueFd& go_w = go->write;
+  const UniqueFd& rep_r = report->read;
+  const auto reap = [pid] { scenario_kit::reap(pid); };
   if (auto w = client.watch(pid, true); !w) {
     go_w.reset();  // the runner reads EOF and goes on; its report is ignored
     reap();
