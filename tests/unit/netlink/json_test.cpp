@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include "json.hpp"
-#include "workloads.hpp"
 
 namespace cowprobe {
 namespace {
@@ -58,24 +57,6 @@ TEST(Json, StatusHasProbes) {
   ASSERT_EQ(j["probes"].size(), 1U);
   EXPECT_EQ(j["probes"][0]["state"], "active");
   EXPECT_EQ(j["probes"][0]["hits"], 3);
-}
-
-TEST(Json, WorkloadReportShape) {
-  WorkloadReport r;
-  r.name = "child-writes";
-  r.parent_pid = 5;
-  r.child_pids = {6};
-  r.buffer_start = 4096;
-  r.buffer_end = 8192;
-  r.pages = 1;
-  r.page_size = 4096;
-  r.child_expected = ExpectedCounts{1, 0};
-  const nlohmann::json j = r;
-  EXPECT_EQ(j["scenario"], "child-writes");
-  EXPECT_EQ(j["child_pids"][0], 6);
-  EXPECT_EQ(j["buffer"]["pages"], 1);
-  EXPECT_EQ(j["expected"]["child"]["copies"], 1);
-  EXPECT_FALSE(j["expected"].contains("parent"));
 }
 
 }  // namespace

@@ -9,20 +9,11 @@
 #include <vector>
 
 #include "client.hpp"
+#include "model.hpp"
 #include "result.hpp"
 #include "scenario.hpp"
 
 namespace cowprobe {
-
-struct ClassCheck {
-  std::string role;
-  std::string region;
-  int counter = 0;  // COWPROBE_C_*
-  std::uint64_t expected = 0;
-  std::uint64_t measured = 0;
-  std::string rule;
-  [[nodiscard]] bool ok() const { return expected == measured; }
-};
 
 // The kernel's own counters, where it has them: they must not contradict ours.
 struct CrossCheck {
@@ -45,14 +36,6 @@ struct RunResult {
   [[nodiscard]] bool pass() const;
 };
 
-// Every row of a region's counters is checked: a counter no expectation
-// names must be zero. Pure: testable without a kernel.
-std::vector<ClassCheck> compare(const ScenarioReport& report, const std::vector<ProcRecord>& procs,
-                                std::vector<std::string>& problems);
-
-// Why measured differs from expected for one class, from the model's rules.
-std::string explain(const ClassCheck& c, const KernelVersion& kernel);
-
 // A skip reason when the scenario predicts a non-zero count of a class that
 // the running kernel's probes cannot see (the module's self-check says why).
 std::optional<std::string> unobservable(const Status& status, const ScenarioReport& report);
@@ -62,10 +45,7 @@ std::optional<std::string> unobservable(const Status& status, const ScenarioRepo
 Result<RunResult> run_check(Client& client, const Scenario& scenario, int iteration,
                             int fork_time_iterations);
 
-void to_json(nlohmann::json& j, const ClassCheck& c);
 void to_json(nlohmann::json& j, const CrossCheck& c);
 void to_json(nlohmann::json& j, const RunResult& r);
-
-std::string_view counter_name(int counter);
 
 }  // namespace cowprobe

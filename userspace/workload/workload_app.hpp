@@ -3,10 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
 #include <memory>
 #include <string>
-
-#include "workloads.hpp"
 
 namespace cowprobe::workload {
 
@@ -14,7 +13,10 @@ struct Options {
   std::string scenario;
   bool list = false;
   bool json = false;
-  WorkloadOptions workload;
+  std::size_t pages = 256;    // N: the basic scenarios' buffer
+  std::size_t writes = 64;    // K or M: pages written
+  unsigned iterations = 100;  // seed-fork-time, fork-bench
+  std::size_t mib = 50;       // fork-bench buffer
 };
 
 std::unique_ptr<CLI::App> make_app(Options& opts);

@@ -1,8 +1,10 @@
 // The comparison of kernel counts with the model's, without a kernel.
-#include "check.hpp"
+#include "model.hpp"
 
 #include <gtest/gtest.h>
 #include <linux/cowprobe.h>
+
+#include <algorithm>
 
 namespace cowprobe {
 namespace {
@@ -78,35 +80,6 @@ TEST(Compare, ProcessWithoutRecordIsAProblem) {
   EXPECT_NE(problems[0].find("101"), std::string::npos);
 }
 
-Status status_with(const std::string& cls, std::uint32_t state) {
-  Status st;
-  st.classes.push_back({"copy", COWPROBE_CLASS_OBSERVED, "do_wp_page"});
-  st.classes.push_back({cls, state, "CONFIG_X is off in this kernel"});
-  return st;
-}
-
-TEST(Unobservable, PredictedClassTheKernelCannotSeeIsASkip) {
-  auto rep = child_writes_report();
-  rep.expect.push_back({"child", "buffer", COWPROBE_C_THP_WP_FAULTS, 1, "huge PMD"});
-  const auto why = unobservable(status_with("thp", COWPROBE_CLASS_UNOBSERVABLE), rep);
-  ASSERT_TRUE(why);
-  EXPECT_EQ(*why, "this kernel's probes cannot see class thp: CONFIG_X is off in this kernel");
-}
-
-TEST(Unobservable, DerivedClassesAndZeroPredictionsRun) {
-  auto rep = child_writes_report();
-  rep.expect.push_back({"child", "buffer", COWPROBE_C_REUSES, 3, "last mapper"});
-  EXPECT_FALSE(unobservable(status_with("reuse", COWPROBE_CLASS_DERIVED), rep));
-  rep.expect.back().value = 0;
-  EXPECT_FALSE(unobservable(status_with("reuse", COWPROBE_CLASS_UNOBSERVABLE), rep));
-}
-
-TEST(Unobservable, ModuleWithoutSelfCheckRuns) {
-  auto rep = child_writes_report();
-  rep.expect.push_back({"child", "buffer", COWPROBE_C_KSM_COPIES, 1, "ksm"});
-  EXPECT_FALSE(unobservable(Status{}, rep));
-}
-
 TEST(KernelVersion, ParsesDebianReleases) {
   const auto v = KernelVersion::parse("6.12.57+deb13-rt-amd64");
   EXPECT_EQ(v.major, 6);
@@ -114,6 +87,22 @@ TEST(KernelVersion, ParsesDebianReleases) {
   EXPECT_TRUE(v.at_least(6, 2));
   EXPECT_FALSE(v.at_least(6, 13));
   EXPECT_FALSE(KernelVersion::parse("5.10.0-35-amd64").at_least(5, 19));
+}
+
+}  // namespace
+}  // namespace cowprobe
+
+namespace cowprobe {
+namespace {
+
+// The class a prediction's counter needs observed, from the counter table.
+TEST(CounterClass, FromTheCounterTable) {
+  EXPECT_EQ(counter_class(COWPROBE_C_COPIES), "copy");
+  EXPECT_EQ(counter_class(COWPROBE_C_THP_REUSES), "thp");
+  EXPECT_EQ(counter_class(COWPROBE_C_REMOTE_COPIES), "remote");
+  EXPECT_EQ(counter_class(COWPROBE_C_WP_FAULTS), "");
+  EXPECT_EQ(counter_class(COWPROBE_C_OTHER), "");
+  EXPECT_EQ(counter_class(-1), "");
 }
 
 }  // namespace
