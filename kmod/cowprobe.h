@@ -160,18 +160,24 @@ struct cp_caller {
 	struct pid_namespace *ns;
 };
 
-/* pool.c: fixed-size records, preallocated at load */
+/* pool.c: fixed-size records in chunks, grown by a work item as used */
 struct cp_pool {
-	void *mem;
+	void **chunks;
+	unsigned int nr_chunks;
 	size_t size;			/* of one record */
 	size_t stride;			/* between records: cache lines */
 	size_t node_off;		/* of its struct llist_node */
-	unsigned int count;
+	unsigned int max;		/* at most: the module parameter */
+	unsigned int chunk;		/* records per chunk */
+	unsigned int allocated;		/* in its chunks; written under cp_lock */
+	atomic_t used;			/* taken, not yet back from RCU */
+	atomic64_t behind;		/* refused while a chunk was on its way */
 	struct llist_node *free;	/* ready for use, under cp_lock */
 	struct llist_head freed;	/* back from RCU callbacks */
+	struct work_struct grow;
 };
 
-int cp_pool_init(struct cp_pool *pool, unsigned int count, size_t size,
+int cp_pool_init(struct cp_pool *pool, unsigned int max, size_t size,
 		 size_t node_off);
 void cp_pool_destroy(struct cp_pool *pool);
 void *cp_pool_get(struct cp_pool *pool);
@@ -211,7 +217,13 @@ void cp_proc_mark_partial(struct cp_proc *p);
 void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm);
 void cp_cred_snapshot(struct cp_cred *cred, struct task_struct *task,
 		      bool dumpable);
-void cp_record_bytes(u32 *proc, u32 *thread);
+struct cp_pool_info {
+	u32 bytes;			/* one record, cache-line aligned */
+	u32 allocated;			/* records its chunks hold now */
+	u64 behind;			/* refused while it was growing */
+};
+
+void cp_record_pools(struct cp_pool_info *procs, struct cp_pool_info *threads);
 bool cp_user_charge(kuid_t uid);
 void cp_user_uncharge(kuid_t uid);
 struct cp_proc *cp_proc_next(struct cp_proc *p);

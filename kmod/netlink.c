@@ -72,7 +72,7 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 	struct cp_probe_info pi;
 	struct sk_buff *msg;
 	unsigned int i;
-	u32 proc_bytes, thread_bytes;
+	struct cp_pool_info procs, threads;
 	u64 armings;
 	void *hdr;
 
@@ -81,7 +81,7 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(info->extack, "out of memory for the reply");
 		return -ENOMEM;
 	}
-	cp_record_bytes(&proc_bytes, &thread_bytes);
+	cp_record_pools(&procs, &threads);
 	hdr = genlmsg_put_reply(msg, info, &cp_family, 0, COWPROBE_CMD_STATUS);
 	if (!hdr)
 		goto err_free;
@@ -112,8 +112,12 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 			      atomic64_read(&cp_folded_procs), COWPROBE_A_PAD) ||
 	    nla_put_u32(msg, COWPROBE_A_ARMED, cp_arm_state(&armings)) ||
 	    nla_put_u64_64bit(msg, COWPROBE_A_ARMINGS, armings, COWPROBE_A_PAD) ||
-	    nla_put_u32(msg, COWPROBE_A_PROC_BYTES, proc_bytes) ||
-	    nla_put_u32(msg, COWPROBE_A_THREAD_BYTES, thread_bytes))
+	    nla_put_u32(msg, COWPROBE_A_PROC_BYTES, procs.bytes) ||
+	    nla_put_u32(msg, COWPROBE_A_THREAD_BYTES, threads.bytes) ||
+	    nla_put_u32(msg, COWPROBE_A_PROCS_ALLOCATED, procs.allocated) ||
+	    nla_put_u32(msg, COWPROBE_A_THREADS_ALLOCATED, threads.allocated) ||
+	    nla_put_u64_64bit(msg, COWPROBE_A_POOL_BEHIND,
+			      procs.behind + threads.behind, COWPROBE_A_PAD))
 		goto err_free;
 
 	probes = nla_nest_start(msg, COWPROBE_A_PROBES);

@@ -77,8 +77,10 @@ static int cp_put_counters_as(struct sk_buff *skb, int type,
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++) {
-		if (nla_put_u64_64bit(skb, i, atomic64_read(&cnt->c[i]),
-				      COWPROBE_C_PAD)) {
+		u64 v = atomic64_read(&cnt->c[i]);
+
+		/* COWPROBE_PROC_F_SPARSE: most counters of most records are 0 */
+		if (v && nla_put_u64_64bit(skb, i, v, COWPROBE_C_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
 		}
@@ -193,7 +195,7 @@ cancel:
 int cp_put_proc(struct sk_buff *skb, const struct cp_caller *c,
 		const struct cp_proc *p, bool threads, u32 extra_flags)
 {
-	u32 flags = p->flags | extra_flags;
+	u32 flags = p->flags | extra_flags | COWPROBE_PROC_F_SPARSE;
 
 	if (nla_put_u32(skb, COWPROBE_A_PID, cp_pid_nr(c, p->pid)) ||
 	    nla_put_u32(skb, COWPROBE_A_PPID, cp_pid_nr(c, p->ppid_pid)) ||

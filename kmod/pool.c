@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fixed-size records, allocated once at load: memory stays what the module
- * parameters say, and nothing is allocated where it may not be (tracepoints
- * under a raw spinlock, probe handlers).
+ * Fixed-size records in chunks that follow use: a pool starts with one
+ * chunk and a work item adds the next (GFP_KERNEL, in process context)
+ * once fewer than half a chunk's records are left, up to the module
+ * parameter's count. Nothing is allocated where it may not be (tracepoints
+ * under a raw spinlock, probe handlers): a record asked for while the next
+ * chunk is still on its way is refused and counted (cp_pool_behind()), as
+ * one past the limit is. Chunks are freed only at unload.
  *
  * A deleted record may still be read under RCU, so it is reused only after a
  * grace period: its RCU callback puts it on the pool's "freed" llist
@@ -18,36 +22,104 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include "cowprobe.h"
 
-int cp_pool_init(struct cp_pool *pool, unsigned int count, size_t size,
+/* records per chunk: 1 MiB of process records with the default buckets */
+#define CP_POOL_CHUNK 256
+
+/*
+ * One more chunk, from the work item or from init (before the pool is in
+ * use): the only writers of nr_chunks and allocated, and the work item
+ * never runs twice at once.
+ */
+static int cp_pool_add_chunk(struct cp_pool *pool)
+{
+	struct llist_node *first = NULL, *last = NULL;
+	unsigned int i, n;
+	void *mem;
+
+	n = min(pool->chunk, pool->max - READ_ONCE(pool->allocated));
+	if (!n)
+		return 0;
+	mem = kvcalloc(n, pool->stride, GFP_KERNEL | __GFP_NOWARN);
+	if (!mem)
+		return -ENOMEM;
+	for (i = n; i > 0; i--) {
+		struct llist_node *node = mem + (i - 1) * pool->stride +
+					  pool->node_off;
+
+		node->next = first;
+		first = node;
+		if (!last)
+			last = node;
+	}
+	pool->chunks[pool->nr_chunks++] = mem;
+	raw_spin_lock(&cp_lock);
+	last->next = pool->free;
+	pool->free = first;
+	WRITE_ONCE(pool->allocated, pool->allocated + n);
+	raw_spin_unlock(&cp_lock);
+	return 0;
+}
+
+/* Fewer than half a chunk left and room to grow: time for the next one. */
+static bool cp_pool_low(const struct cp_pool *pool)
+{
+	unsigned int allocated = READ_ONCE(pool->allocated);
+
+	return allocated < pool->max &&
+	       allocated - atomic_read(&pool->used) < pool->chunk / 2 + 1;
+}
+
+static void cp_pool_grow(struct work_struct *work)
+{
+	struct cp_pool *pool = container_of(work, struct cp_pool, grow);
+
+	/* a burst may need more than one: on until it is not low */
+	while (cp_pool_low(pool))
+		if (cp_pool_add_chunk(pool)) {
+			pr_warn_ratelimited("cannot grow a record pool past %u records\n",
+					    READ_ONCE(pool->allocated));
+			break;
+		}
+}
+
+int cp_pool_init(struct cp_pool *pool, unsigned int max, size_t size,
 		 size_t node_off)
 {
-	unsigned int i;
+	int err;
 
 	pool->size = size;
 	pool->stride = ALIGN(size, SMP_CACHE_BYTES);
 	pool->node_off = node_off;
-	pool->count = count;
-	pool->mem = kvcalloc(count, pool->stride, GFP_KERNEL | __GFP_NOWARN);
-	if (!pool->mem)
-		return -ENOMEM;
+	pool->max = max;
+	pool->chunk = min(max, CP_POOL_CHUNK);
+	pool->allocated = 0;
+	pool->nr_chunks = 0;
 	pool->free = NULL;
 	init_llist_head(&pool->freed);
-	for (i = count; i > 0; i--) {
-		struct llist_node *n = pool->mem + (i - 1) * pool->stride +
-				       node_off;
-
-		n->next = pool->free;
-		pool->free = n;
-	}
-	return 0;
+	atomic_set(&pool->used, 0);
+	atomic64_set(&pool->behind, 0);
+	INIT_WORK(&pool->grow, cp_pool_grow);
+	pool->chunks = kcalloc(DIV_ROUND_UP(max, pool->chunk),
+			       sizeof(*pool->chunks), GFP_KERNEL);
+	if (!pool->chunks)
+		return -ENOMEM;
+	err = cp_pool_add_chunk(pool);
+	if (err)
+		kfree(pool->chunks);
+	return err;
 }
 
+/* At unload, once nothing can take a record and every RCU callback ran. */
 void cp_pool_destroy(struct cp_pool *pool)
 {
-	kvfree(pool->mem);
-	pool->mem = NULL;
+	cancel_work_sync(&pool->grow);
+	while (pool->nr_chunks)
+		kvfree(pool->chunks[--pool->nr_chunks]);
+	kfree(pool->chunks);
+	pool->chunks = NULL;
 }
 
 /* A zeroed record, or NULL when every one is in use or waiting for RCU. */
@@ -60,9 +132,16 @@ void *cp_pool_get(struct cp_pool *pool)
 	if (!pool->free)
 		pool->free = llist_del_all(&pool->freed);
 	n = pool->free;
-	if (!n)
+	if (!n) {
+		/* not the limit: the next chunk is late */
+		if (pool->allocated < pool->max)
+			atomic64_inc(&pool->behind);
 		return NULL;
+	}
 	pool->free = n->next;
+	atomic_inc(&pool->used);
+	if (cp_pool_low(pool))
+		queue_work(system_unbound_wq, &pool->grow);
 	obj = (void *)n - pool->node_off;
 	memset(obj, 0, pool->size);
 	return obj;
@@ -72,4 +151,5 @@ void *cp_pool_get(struct cp_pool *pool)
 void cp_pool_put(struct cp_pool *pool, struct llist_node *node)
 {
 	llist_add(node, &pool->freed);
+	atomic_dec(&pool->used);
 }

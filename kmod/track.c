@@ -445,11 +445,18 @@ void cp_forget_all(void)
 	rcu_barrier();
 }
 
-/* What one record of each kind takes in its pool. */
-void cp_record_bytes(u32 *proc, u32 *thread)
+/* What a pool's records take, how many it holds now, what it refused. */
+static void cp_pool_info(const struct cp_pool *pool, struct cp_pool_info *info)
 {
-	*proc = cp_proc_pool.stride;
-	*thread = cp_thread_pool.stride;
+	info->bytes = pool->stride;
+	info->allocated = READ_ONCE(pool->allocated);
+	info->behind = atomic64_read(&pool->behind);
+}
+
+void cp_record_pools(struct cp_pool_info *procs, struct cp_pool_info *threads)
+{
+	cp_pool_info(&cp_proc_pool, procs);
+	cp_pool_info(&cp_thread_pool, threads);
 }
 
 int cp_track_init(void)
@@ -467,17 +474,17 @@ int cp_track_init(void)
 			   offsetof(struct cp_thread, free_node));
 	if (err)
 		goto err_procs;
-	pr_info("%zu KiB preallocated for %u process and %u thread records\n",
-		(max_procs * cp_proc_pool.stride +
-		 max_threads * cp_thread_pool.stride) / 1024,
-		max_procs, max_threads);
+	pr_info("%zu KiB allocated for %u process and %u thread records, growing with use to %u and %u\n",
+		(cp_proc_pool.allocated * cp_proc_pool.stride +
+		 cp_thread_pool.allocated * cp_thread_pool.stride) / 1024,
+		cp_proc_pool.allocated, cp_thread_pool.allocated, max_procs,
+		max_threads);
 	return 0;
 
 err_procs:
 	cp_pool_destroy(&cp_proc_pool);
 err_nomem:
-	pr_err("cannot preallocate %u process and %u thread records (module parameters max_procs, max_regions, max_maps, max_threads)\n",
-	       max_procs, max_threads);
+	pr_err("cannot allocate the first process and thread records (module parameters max_regions, max_maps)\n");
 	return err;
 }
 

@@ -6,7 +6,8 @@
  * two ways a tool learns about every process. Prints
  *   SCALE procs N tracked T forked_ns F
  *   SCALE round R dump_ns D dump_records K proc_ns P proc_read Q
- *   SCALE status proc_bytes B thread_bytes C refused_procs X
+ *   SCALE status proc_bytes B thread_bytes C refused_procs X procs_allocated A
+ *                threads_allocated T pool_behind Y
  * Under tools/vm/run --icount a nanosecond is a guest instruction.
  *
  * The children are this program forked: each blocks in read() on one pipe
@@ -60,6 +61,12 @@ static void bytes_cb(const struct nlmsghdr *nlh, void *arg)
 			b[0] = cpnl_u32(a);
 		if (cpnl_type(a) == COWPROBE_A_THREAD_BYTES)
 			b[1] = cpnl_u32(a);
+		if (cpnl_type(a) == COWPROBE_A_PROCS_ALLOCATED)
+			b[2] = cpnl_u32(a);
+		if (cpnl_type(a) == COWPROBE_A_THREADS_ALLOCATED)
+			b[3] = cpnl_u32(a);
+		if (cpnl_type(a) == COWPROBE_A_POOL_BEHIND)
+			b[4] = (uint32_t)cpnl_u64(a);
 	}
 }
 
@@ -70,7 +77,7 @@ int main(int argc, char **argv)
 	pid_t *pids;
 	struct cpnl c;
 	struct cpnl_status st;
-	uint32_t bytes[2] = {0, 0};
+	uint32_t bytes[5] = {0, 0, 0, 0, 0};
 	uint64_t t0;
 	int err;
 
@@ -151,8 +158,8 @@ int main(int argc, char **argv)
 		err = cpnl_status(&c, &st);
 	if (err)
 		cpnl_die("cp-scale: STATUS: %s\n", strerror(-err));
-	printf("SCALE status proc_bytes %u thread_bytes %u refused_procs %llu\n", bytes[0], bytes[1],
-	       (unsigned long long)st.refused_procs);
+	printf("SCALE status proc_bytes %u thread_bytes %u refused_procs %llu procs_allocated %u threads_allocated %u pool_behind %u\n",
+	       bytes[0], bytes[1], (unsigned long long)st.refused_procs, bytes[2], bytes[3], bytes[4]);
 
 	close(gate[1]);
 	for (i = 0; i < n; i++)

@@ -2,9 +2,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdlib>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "check.hpp"
 #include "check_suite.hpp"
@@ -154,13 +156,21 @@ int run_check(const CheckOptions& opts) {
       }
     };
   } else if (table) {
-    hooks.before_run = [&](const ScenarioOutcome& o, int i) {
-      std::cerr << fmt::format("\r[{}/{}] {} run {}/{}   ", o.number, count, o.scenario->name, i,
-                               opts.repeat)
+    // With COWPROBE_CHECK_OUTPUT=1 the programs print on this terminal as
+    // they run: a progress line rewritten in place would join their first
+    // line, so it gets a line of its own.
+    const char* out = std::getenv("COWPROBE_CHECK_OUTPUT");  // NOLINT(concurrency-mt-unsafe)
+    const bool programs_print = out != nullptr && std::string_view(out) == "1";
+    hooks.before_run = [&, programs_print](const ScenarioOutcome& o, int i) {
+      std::cerr << fmt::format("{}[{}/{}] {} run {}/{}{}", programs_print ? "" : "\r", o.number,
+                               count, o.scenario->name, i, opts.repeat,
+                               programs_print ? "\n" : "   ")
                 << std::flush;
     };
-    hooks.first_run = [](const ScenarioOutcome& o, const RunResult& r) {
-      std::cerr << "\r";
+    hooks.first_run = [programs_print](const ScenarioOutcome& o, const RunResult& r) {
+      if (!programs_print) {
+        std::cerr << "\r";
+      }
       fmt::print("{} ({})\n", o.scenario->name, o.scenario->summary);
       print_run(r);
     };

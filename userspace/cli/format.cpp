@@ -115,15 +115,21 @@ std::string format_status(const Status& s) {
   fmt::format_to(it, "tracked:   {} processes, {} threads\n", s.nr_procs, s.nr_threads);
   if (s.proc_bytes != 0) {
     const auto kib = [](std::uint64_t n, std::uint32_t bytes) { return n * bytes / 1024; };
-    fmt::format_to(it,
-                   "memory:    {} KiB preallocated at load: {} process records of {} bytes ({} "
-                   "KiB in use), {} thread records of {} bytes ({} KiB in use)\n",
-                   kib(s.limit_procs, s.proc_bytes) + kib(s.limit_threads, s.thread_bytes),
-                   s.limit_procs, s.proc_bytes, kib(s.nr_procs, s.proc_bytes), s.limit_threads,
-                   s.thread_bytes, kib(s.nr_threads, s.thread_bytes));
+    const std::uint32_t procs = s.procs_allocated.value_or(s.limit_procs);
+    const std::uint32_t threads = s.threads_allocated.value_or(s.limit_threads);
+    fmt::format_to(
+        it,
+        "memory:    {} KiB {}: {} process records of {} bytes ({} KiB in use), {} "
+        "thread records of {} bytes ({} KiB in use)\n",
+        kib(procs, s.proc_bytes) + kib(threads, s.thread_bytes),
+        s.procs_allocated ? "allocated, growing with use to the limits" : "preallocated at load",
+        procs, s.proc_bytes, kib(s.nr_procs, s.proc_bytes), threads, s.thread_bytes,
+        kib(s.nr_threads, s.thread_bytes));
   }
-  fmt::format_to(it, "refused:   {} processes, {} threads (limits reached)\n", s.refused_procs,
-                 s.refused_threads);
+  fmt::format_to(it, "refused:   {} processes, {} threads (limits reached{})\n", s.refused_procs,
+                 s.refused_threads,
+                 s.pool_behind != 0 ? fmt::format(", or {} while a pool was growing", s.pool_behind)
+                                    : std::string());
   fmt::format_to(it, "track_all: {}; exit records: {} sent, {} dropped (last seq {})\n",
                  s.track_all != 0 ? "on" : "off", s.exits_sent, s.exits_dropped, s.seq);
   fmt::format_to(it, "folded:    {} exited records summed into their roots\n", s.folded_procs);

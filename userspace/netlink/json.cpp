@@ -115,6 +115,9 @@ void to_json(nlohmann::json& j, const Status& s) {
       {"armings", s.armings},
       {"proc_bytes", s.proc_bytes},
       {"thread_bytes", s.thread_bytes},
+      {"procs_allocated", s.procs_allocated.value_or(s.limit_procs)},
+      {"threads_allocated", s.threads_allocated.value_or(s.limit_threads)},
+      {"pool_behind", s.pool_behind},
       {"probes", s.probes},
       {"classes", s.classes},
   };

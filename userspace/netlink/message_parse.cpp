@@ -161,6 +161,26 @@ Result<void> parse_class(const nlattr* nest, ClassStatus& out) {
   });
 }
 
+// Counters at zero were left out of every nest of the record: they are 0.
+void mark_sparse(ProcRecord& rec) {
+  rec.counters.mark_sparse();
+  for (auto& t : rec.threads) {
+    t.counters.mark_sparse();
+  }
+  for (auto& r : rec.regions) {
+    r.counters.mark_sparse();
+  }
+  for (auto& m : rec.maps) {
+    m.counters.mark_sparse();
+  }
+  if (rec.maps_overflow) {
+    rec.maps_overflow->mark_sparse();
+  }
+  if (rec.nr_folded != 0) {
+    rec.folded.mark_sparse();
+  }
+}
+
 }  // namespace
 
 Result<ProcRecord> parse_proc(const nlmsghdr& nlh) {
@@ -208,6 +228,9 @@ Result<ProcRecord> parse_proc(const nlmsghdr& nlh) {
   }
   if (!have_pid) {
     return Error(EBADMSG, "malformed reply", "process record without a pid");
+  }
+  if ((rec.flags & COWPROBE_PROC_F_SPARSE) != 0) {
+    mark_sparse(rec);
   }
   return rec;
 }
@@ -266,6 +289,12 @@ Result<Status> parse_status(const nlmsghdr& nlh) {
         return get_u32(attr, "PROC_BYTES", st.proc_bytes);
       case COWPROBE_A_THREAD_BYTES:
         return get_u32(attr, "THREAD_BYTES", st.thread_bytes);
+      case COWPROBE_A_PROCS_ALLOCATED:
+        return get_u32(attr, "PROCS_ALLOCATED", st.procs_allocated.emplace());
+      case COWPROBE_A_THREADS_ALLOCATED:
+        return get_u32(attr, "THREADS_ALLOCATED", st.threads_allocated.emplace());
+      case COWPROBE_A_POOL_BEHIND:
+        return get_u64(attr, "POOL_BEHIND", st.pool_behind);
       case COWPROBE_A_PROBES:
         return parse_list(attr, "PROBES", COWPROBE_A_PROBE, st.probes, parse_probe);
       case COWPROBE_A_CLASSES:

@@ -39,6 +39,17 @@ void Counters::set(int attr, std::uint64_t value) {
   }
 }
 
+void Counters::mark_sparse() {
+  // The counters of the module that introduced the flag, all of them: one
+  // added later needs its own way to say that a module knows it.
+  constexpr int kLastSparse = COWPROBE_C_FILE_COPIES;
+  for (const auto& field : counter_fields()) {
+    if (field.attr <= kLastSparse) {
+      present |= 1U << field.attr;
+    }
+  }
+}
+
 Counters& Counters::operator+=(const Counters& other) {
   for (const auto& field : counter_fields()) {
     this->*field.member += other.*field.member;

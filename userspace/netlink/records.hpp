@@ -37,6 +37,9 @@ struct Counters {
 
   [[nodiscard]] bool has(int attr) const { return attr < 32 && ((present >> attr) & 1U) != 0; }
   void set(int attr, std::uint64_t value);
+  // A record flagged COWPROBE_PROC_F_SPARSE leaves counters at zero out:
+  // every counter a module that sends the flag knows is present.
+  void mark_sparse();
   // Sums counters; a counter is present in the sum if present in either.
   Counters& operator+=(const Counters& other);
   bool operator==(const Counters&) const = default;
@@ -163,6 +166,11 @@ struct Status {
   std::uint64_t armings = 0;       // times the probes were armed
   std::uint32_t proc_bytes = 0;    // kernel memory per process record (0: not reported)
   std::uint32_t thread_bytes = 0;  // per thread record
+  // The pools grow with use: records allocated now (absent from a module
+  // that allocated limit_procs and limit_threads of them at load).
+  std::optional<std::uint32_t> procs_allocated;
+  std::optional<std::uint32_t> threads_allocated;
+  std::uint64_t pool_behind = 0;  // refused while a pool was growing
   std::vector<ProbeStatus> probes;
   std::vector<ClassStatus> classes;  // empty from a module without the self-check
 

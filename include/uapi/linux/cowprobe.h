@@ -212,7 +212,8 @@ enum cowprobe_attr {
 	/*
 	 * STATUS, u32: kernel memory one process record (its max_regions
 	 * regions included) and one thread record take, cache-line aligned;
-	 * max_procs and max_threads of them are allocated at load.
+	 * COWPROBE_A_PROCS_ALLOCATED and _THREADS_ALLOCATED of them are
+	 * allocated now (at most max_procs and max_threads).
 	 */
 	COWPROBE_A_PROC_BYTES,
 	COWPROBE_A_THREAD_BYTES,
@@ -245,6 +246,16 @@ enum cowprobe_attr {
 	COWPROBE_A_LIMIT_MAPS,
 	/* STATUS, u32: bytes of one process record's buckets (in PROC_BYTES) */
 	COWPROBE_A_MAPS_BYTES,
+	/*
+	 * STATUS: the record pools follow use, a chunk at a time, grown in
+	 * process context: COWPROBE_A_PROCS_ALLOCATED and
+	 * COWPROBE_A_THREADS_ALLOCATED (u32) records are allocated now;
+	 * COWPROBE_A_POOL_BEHIND (u64) records were refused (and counted in
+	 * COWPROBE_A_REFUSED_*) while the next chunk was on its way.
+	 */
+	COWPROBE_A_PROCS_ALLOCATED,
+	COWPROBE_A_THREADS_ALLOCATED,
+	COWPROBE_A_POOL_BEHIND,
 
 	__COWPROBE_A_MAX,
 	COWPROBE_A_MAX = __COWPROBE_A_MAX - 1
@@ -300,13 +311,21 @@ enum cowprobe_proc_flag {
 	COWPROBE_PROC_F_AUTO = 1U << 4,
 	/* counted per mapping too (COWPROBE_WATCH_F_MAPS) */
 	COWPROBE_PROC_F_MAPS = 1U << 5,
+	/*
+	 * a counter at zero is left out of every COWPROBE_A_COUNTERS nest of
+	 * this record (its threads', regions', mappings' and folded ones too):
+	 * absent reads as 0
+	 */
+	COWPROBE_PROC_F_SPARSE = 1U << 6,
 };
 
 #define COWPROBE_REGION_NAME_LEN	16
 
 /*
- * Counters, nested in COWPROBE_A_COUNTERS, each u64. A kernel that cannot
- * observe a class omits its attribute; STATUS says which probes are placed.
+ * Counters, nested in COWPROBE_A_COUNTERS, each u64. In a record flagged
+ * COWPROBE_PROC_F_SPARSE a counter at zero is left out (it is 0); without
+ * the flag an absent counter is one the kernel does not know. STATUS says
+ * which probes are placed, so which classes can be counted.
  */
 enum cowprobe_counter {
 	COWPROBE_C_UNSPEC,

@@ -86,5 +86,33 @@ TEST(Format, ThreadRows) {
   EXPECT_NE(l[2].find("  tid 12"), std::string::npos) << l[2];
 }
 
+// The memory line: what the pools hold now, growing with use to the limits.
+TEST(Format, StatusMemoryOfPoolsThatGrow) {
+  Status s;
+  s.limit_procs = 4096;
+  s.limit_threads = 16384;
+  s.proc_bytes = 4224;
+  s.thread_bytes = 320;
+  s.nr_procs = 3;
+  s.procs_allocated = 256;
+  s.threads_allocated = 256;
+  s.refused_procs = 2;
+  s.pool_behind = 2;
+  const std::string text = format_status(s);
+  // 256 x 4,224 B = 1,056 KiB, 256 x 320 B = 80 KiB
+  EXPECT_NE(text.find("memory:    1136 KiB allocated, growing with use to the limits: 256 "
+                      "process records of 4224 bytes (12 KiB in use), 256 thread records"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("refused:   2 processes, 0 threads (limits reached, or 2 while a pool "
+                      "was growing)"),
+            std::string::npos)
+      << text;
+  s.procs_allocated.reset();
+  s.threads_allocated.reset();
+  EXPECT_NE(format_status(s).find("memory:    22016 KiB preallocated at load: 4096 process"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace cowprobe::cli

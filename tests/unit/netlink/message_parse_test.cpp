@@ -83,6 +83,47 @@ TEST(ParseProc, FoldedMembersOfARoot) {
   EXPECT_EQ(rec->folded.wp_faults, 81U);
 }
 
+// A module that sends COWPROBE_PROC_F_SPARSE leaves counters at zero out of
+// every nest; they are 0 and present (shown as 0, not as "not counted").
+TEST(ParseProc, SparseRecordReadsAbsentCountersAsZero) {
+  NlBytes m(kFamily, NLM_F_MULTI, 1, COWPROBE_CMD_GET);
+  m.u32(COWPROBE_A_PID, 7)
+      .u32(COWPROBE_A_PROC_FLAGS, COWPROBE_PROC_F_SPARSE)
+      .u32(COWPROBE_A_NR_FOLDED, 1);
+  m.begin(COWPROBE_A_COUNTERS).u64(COWPROBE_C_WP_FAULTS, 3).u64(COWPROBE_C_COPIES, 3).end();
+  m.begin(COWPROBE_A_THREADS);
+  m.begin(COWPROBE_A_THREAD).u32(COWPROBE_A_PID, 7);
+  m.begin(COWPROBE_A_COUNTERS).end();
+  m.end();
+  m.end();
+  m.begin(COWPROBE_A_REGIONS);
+  m.begin(COWPROBE_A_REGION)
+      .u64(COWPROBE_A_REGION_START, 0x1000)
+      .u64(COWPROBE_A_REGION_END, 0x2000);
+  m.begin(COWPROBE_A_COUNTERS).u64(COWPROBE_C_REUSES, 1).end();
+  m.end();
+  m.end();
+  m.begin(COWPROBE_A_FOLDED).end();
+  auto rec = parse_proc(m.msg());
+  ASSERT_TRUE(rec) << rec.error().what();
+  for (const auto& field : counter_fields()) {
+    EXPECT_TRUE(rec->counters.has(field.attr)) << field.name;
+    EXPECT_TRUE(rec->folded.has(field.attr)) << field.name;
+  }
+  EXPECT_EQ(rec->counters.copies, 3U);
+  EXPECT_EQ(rec->counters.reuses, 0U);
+  ASSERT_EQ(rec->threads.size(), 1U);
+  EXPECT_TRUE(rec->threads[0].counters.has(COWPROBE_C_OTHER));
+  EXPECT_EQ(rec->threads[0].counters.wp_faults, 0U);
+  ASSERT_EQ(rec->regions.size(), 1U);
+  EXPECT_TRUE(rec->regions[0].counters.has(COWPROBE_C_COPIES));
+  EXPECT_EQ(rec->regions[0].counters.reuses, 1U);
+  // without the flag, an absent counter is one the module does not know
+  auto dense = parse_proc(proc_message().msg());
+  ASSERT_TRUE(dense) << dense.error().what();
+  EXPECT_FALSE(dense->counters.has(COWPROBE_C_OTHER));
+}
+
 TEST(ParseProc, UnknownAttributesAreIgnored) {
   NlBytes m(kFamily, 0, 1, COWPROBE_CMD_GET);
   m.u32(COWPROBE_A_PID, 7).raw(kUnknownAttr, {1, 2, 3, 4, 5, 6, 7});
@@ -244,6 +285,28 @@ TEST(ParseStatus, ProbeWithBadStateIsRejected) {
   m.begin(COWPROBE_A_PROBE).u64(COWPROBE_PROBE_A_STATE, 1).end();
   m.end();
   EXPECT_FALSE(parse_status(m.msg()));
+}
+
+// Pools that grow with use say how many records they hold now; a module
+// that preallocated its limits says nothing, and the limits are what it holds.
+TEST(ParseStatus, RecordPoolsAllocatedAndBehind) {
+  NlBytes m(kFamily, 0, 1, COWPROBE_CMD_STATUS);
+  m.u32(COWPROBE_A_LIMIT_PROCS, 4096)
+      .u32(COWPROBE_A_PROC_BYTES, 4224)
+      .u32(COWPROBE_A_PROCS_ALLOCATED, 512)
+      .u32(COWPROBE_A_THREADS_ALLOCATED, 256)
+      .u64(COWPROBE_A_POOL_BEHIND, 3);
+  auto st = parse_status(m.msg());
+  ASSERT_TRUE(st) << st.error().what();
+  EXPECT_EQ(st->procs_allocated, 512U);
+  EXPECT_EQ(st->threads_allocated, 256U);
+  EXPECT_EQ(st->pool_behind, 3U);
+  NlBytes old(kFamily, 0, 1, COWPROBE_CMD_STATUS);
+  old.u32(COWPROBE_A_LIMIT_PROCS, 4096);
+  auto before = parse_status(old.msg());
+  ASSERT_TRUE(before) << before.error().what();
+  EXPECT_FALSE(before->procs_allocated);
+  EXPECT_EQ(before->pool_behind, 0U);
 }
 
 TEST(ParseFamily, FamilyIdFromNlctrl) {
