@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the probes do on a fault (probes.c places them). A kprobe on
- * do_wp_page counts a tracked thread's write-protect fault in a provisional
- * class; the copy (new-anon-rmap) or reuse probe, called from do_wp_page or
- * wp_page_copy, moves it to its own, so each fault is counted once, in one
- * class, at every moment. Huge-PMD and hugetlb faults have kretprobes of
- * their own; a private-file copy is a new anon page from finish_fault.
+ * do_wp_page counts a tracked thread's write-protect fault; the copy
+ * (new-anon-rmap) or reuse probe, called from do_wp_page or wp_page_copy,
+ * counts its class, and a fault with no class is other (read as the rest,
+ * nlmsg.c), so each fault is in one class at every moment. Huge-PMD and
+ * hugetlb faults have kretprobes of their own; a private-file copy is a new
+ * anon page from finish_fault.
  * Everything here runs in probe context: RCU lookups, atomics, no lock, no
  * allocation, no sleep.
  */
@@ -175,11 +176,14 @@ static bool cp_from_wp(struct pt_regs *regs)
 
 /*
  * do_wp_page, a plain kprobe (no kretprobe: no instance to run out of, no
- * return trampoline). The fault is counted when it starts, in a provisional
- * class (a shared write on a shared mapping, else other); the copy or reuse
- * probe, when the fault gets that far, moves it to its class. A fault that
- * ends otherwise (raced, retried, write-notify) stays where it was put, so
- * WP_FAULTS = the sum of the classes at every moment.
+ * return trampoline). The fault is counted when it starts, in WP_FAULTS and,
+ * on a shared mapping, in its provisional class (a shared write); the copy
+ * or reuse probe, when the fault gets that far, counts it in its class (and
+ * out of the provisional one). A fault that ends otherwise (raced, retried,
+ * write-notify) is other: never counted as such, OTHER is what WP_FAULTS
+ * holds beyond the classes, worked out when a record is read (nlmsg.c), so
+ * WP_FAULTS = the sum of the classes at every moment, with one counter fewer
+ * to touch per fault.
  */
 int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 {
@@ -203,8 +207,8 @@ int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 		if (owner) {
 			struct cp_map *m = cp_map_of(owner, vmf->vma, addr);
 
+			/* other: wp_faults beyond the classes (nlmsg.c) */
 			cp_account(NULL, owner, m, addr, COWPROBE_C_WP_FAULTS);
-			cp_account(NULL, owner, m, addr, COWPROBE_C_OTHER);
 			cp_account(NULL, owner, m, addr,
 				   COWPROBE_C_REMOTE_WP_FAULTS);
 		}
@@ -234,7 +238,10 @@ int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 					     COWPROBE_C_OTHER;
 	cp_account_in(t, owner, f->wp_map, addr, COWPROBE_C_WP_FAULTS, 1,
 		      f->wp_nreg);
-	cp_account_in(t, owner, f->wp_map, addr, f->wp_class, 1, f->wp_nreg);
+	/* other is not counted: it is what wp_faults holds beyond the classes */
+	if (f->wp_class != COWPROBE_C_OTHER)
+		cp_account_in(t, owner, f->wp_map, addr, f->wp_class, 1,
+			      f->wp_nreg);
 	if (flags & CP_WP_REMOTE)
 		cp_account_in(t, owner, f->wp_map, addr,
 			      COWPROBE_C_REMOTE_WP_FAULTS, 1, f->wp_nreg);
@@ -278,7 +285,8 @@ static void cp_wp_outcome(struct cp_thread *t, enum cp_outcome out)
 	c = cp_wp_class(f, out);
 	if (c == f->wp_class)
 		return;
-	cp_account_in(t, owner, m, addr, f->wp_class, -1, n);
+	if (f->wp_class != COWPROBE_C_OTHER)
+		cp_account_in(t, owner, m, addr, f->wp_class, -1, n);
 	cp_account_in(t, owner, m, addr, c, 1, n);
 	if (c == COWPROBE_C_COPIES || c == COWPROBE_C_UNSHARE_COPIES) {
 		if (f->wp_flags & CP_WP_KSM)
