@@ -14,6 +14,7 @@
 
 #include <linux/atomic.h>
 #include <linux/cred.h>
+#include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/rbtree.h>
@@ -179,6 +180,33 @@ struct cp_pool {
 
 int cp_pool_init(struct cp_pool *pool, unsigned int max, size_t size,
 		 size_t node_off);
+
+struct cp_pool_info {
+	u32 bytes;			/* one record, cache-line aligned */
+	u32 allocated;			/* records its chunks hold now */
+	u64 behind;			/* refused while it was growing */
+};
+
+void cp_pool_info(const struct cp_pool *pool, struct cp_pool_info *info);
+
+/*
+ * pool.c: the store's hash tables, sized at load from max_threads and
+ * max_procs, a bucket per record at the limits (256 to 1M buckets), so a
+ * lookup in the fault path stays short at 100,000 processes.
+ */
+struct cp_hash {
+	struct hlist_head *heads;
+	unsigned int bits;
+};
+
+static inline struct hlist_head *cp_bucket(const struct cp_hash *h,
+					   const void *key)
+{
+	return &h->heads[hash_ptr(key, h->bits)];
+}
+
+int cp_hash_init(struct cp_hash *h, unsigned int count);
+void cp_hash_destroy(struct cp_hash *h);
 void cp_pool_destroy(struct cp_pool *pool);
 void *cp_pool_get(struct cp_pool *pool);
 void cp_pool_put(struct cp_pool *pool, struct llist_node *node);
@@ -217,12 +245,6 @@ void cp_proc_mark_partial(struct cp_proc *p);
 void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm);
 void cp_cred_snapshot(struct cp_cred *cred, struct task_struct *task,
 		      bool dumpable);
-struct cp_pool_info {
-	u32 bytes;			/* one record, cache-line aligned */
-	u32 allocated;			/* records its chunks hold now */
-	u64 behind;			/* refused while it was growing */
-};
-
 void cp_record_pools(struct cp_pool_info *procs, struct cp_pool_info *threads);
 bool cp_user_charge(kuid_t uid);
 void cp_user_uncharge(kuid_t uid);

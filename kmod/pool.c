@@ -5,7 +5,7 @@
  * once fewer than half a chunk's records are left, up to the module
  * parameter's count. Nothing is allocated where it may not be (tracepoints
  * under a raw spinlock, probe handlers): a record asked for while the next
- * chunk is still on its way is refused and counted (cp_pool_behind()), as
+ * chunk is still on its way is refused and counted (STATUS POOL_BEHIND), as
  * one past the limit is. Chunks are freed only at unload.
  *
  * A deleted record may still be read under RCU, so it is reused only after a
@@ -16,9 +16,13 @@
  * SLAB_TYPESAFE_BY_RCU allows, would not be safe: a probe handler counts into
  * the record it found without looking again, so a record reused meanwhile
  * for another process would be charged with the old one's faults.
+ *
+ * The hash tables the store finds records by (task, mm) are here too: their
+ * size is fixed at load, from the limits.
  */
 #include <linux/cache.h>
 #include <linux/llist.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -122,6 +126,25 @@ void cp_pool_destroy(struct cp_pool *pool)
 	pool->chunks = NULL;
 }
 
+int cp_hash_init(struct cp_hash *h, unsigned int count)
+{
+	unsigned int i;
+
+	h->bits = clamp(order_base_2(count), 8, 20);
+	h->heads = kvmalloc_array(1U << h->bits, sizeof(*h->heads), GFP_KERNEL);
+	if (!h->heads)
+		return -ENOMEM;
+	for (i = 0; i < 1U << h->bits; i++)
+		INIT_HLIST_HEAD(&h->heads[i]);
+	return 0;
+}
+
+void cp_hash_destroy(struct cp_hash *h)
+{
+	kvfree(h->heads);
+	h->heads = NULL;
+}
+
 /* A zeroed record, or NULL when every one is in use or waiting for RCU. */
 void *cp_pool_get(struct cp_pool *pool)
 {
@@ -145,6 +168,14 @@ void *cp_pool_get(struct cp_pool *pool)
 	obj = (void *)n - pool->node_off;
 	memset(obj, 0, pool->size);
 	return obj;
+}
+
+/* What a pool's records take, how many it holds now, what it refused. */
+void cp_pool_info(const struct cp_pool *pool, struct cp_pool_info *info)
+{
+	info->bytes = pool->stride;
+	info->allocated = READ_ONCE(pool->allocated);
+	info->behind = atomic64_read(&pool->behind);
 }
 
 /* Any context: from RCU callbacks once no reader can hold the record. */

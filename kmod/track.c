@@ -29,7 +29,6 @@
  * had. Only when that is not enough is a fork refused (counted, and the tree
  * marked partial).
  */
-#include <linux/hashtable.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -42,8 +41,7 @@
 #include "cowprobe.h"
 
 DEFINE_RAW_SPINLOCK(cp_lock);
-static DEFINE_HASHTABLE(cp_threads, 12);
-static DEFINE_HASHTABLE(cp_procs_mm, 10);
+static struct cp_hash cp_threads, cp_procs_mm;	/* by task, by mm */
 static struct rb_root cp_procs = RB_ROOT;
 static u64 cp_serial;
 
@@ -62,7 +60,7 @@ struct cp_thread *cp_thread_lookup(struct task_struct *task)
 {
 	struct cp_thread *t;
 
-	hash_for_each_possible_rcu(cp_threads, t, node, (unsigned long)task)
+	hlist_for_each_entry_rcu(t, cp_bucket(&cp_threads, task), node)
 		if (t->task == task)
 			return t;
 	return NULL;
@@ -72,7 +70,7 @@ struct cp_proc *cp_proc_by_mm(struct mm_struct *mm)
 {
 	struct cp_proc *p;
 
-	hash_for_each_possible_rcu(cp_procs_mm, p, mm_node, (unsigned long)mm)
+	hlist_for_each_entry_rcu(p, cp_bucket(&cp_procs_mm, mm), mm_node)
 		if (p->mm == mm)
 			return p;
 	return NULL;
@@ -170,10 +168,10 @@ void cp_proc_set_mm(struct cp_proc *p, struct mm_struct *mm)
 {
 	lockdep_assert_held(&cp_lock);
 	if (p->mm)
-		hash_del_rcu(&p->mm_node);
+		hlist_del_init_rcu(&p->mm_node);
 	p->mm = mm;
 	if (mm)
-		hash_add_rcu(cp_procs_mm, &p->mm_node, (unsigned long)mm);
+		hlist_add_head_rcu(&p->mm_node, cp_bucket(&cp_procs_mm, mm));
 }
 
 static void cp_proc_free_rcu(struct rcu_head *rcu)
@@ -335,14 +333,14 @@ struct cp_thread *cp_thread_new(struct cp_proc *p, struct task_struct *task)
 	list_add_tail_rcu(&t->sibling, &p->threads);
 	p->nr_threads++;
 	p->live_threads++;
-	hash_add_rcu(cp_threads, &t->node, (unsigned long)task);
+	hlist_add_head_rcu(&t->node, cp_bucket(&cp_threads, task));
 	return t;
 }
 
 void cp_thread_del(struct cp_thread *t)
 {
 	lockdep_assert_held(&cp_lock);
-	hash_del_rcu(&t->node);
+	hlist_del_init_rcu(&t->node);
 	list_del_rcu(&t->sibling);
 	t->proc->live_threads--;
 	if (atomic_dec_and_test(&cp_nr_threads))
@@ -445,14 +443,6 @@ void cp_forget_all(void)
 	rcu_barrier();
 }
 
-/* What a pool's records take, how many it holds now, what it refused. */
-static void cp_pool_info(const struct cp_pool *pool, struct cp_pool_info *info)
-{
-	info->bytes = pool->stride;
-	info->allocated = READ_ONCE(pool->allocated);
-	info->behind = atomic64_read(&pool->behind);
-}
-
 void cp_record_pools(struct cp_pool_info *procs, struct cp_pool_info *threads)
 {
 	cp_pool_info(&cp_proc_pool, procs);
@@ -474,6 +464,12 @@ int cp_track_init(void)
 			   offsetof(struct cp_thread, free_node));
 	if (err)
 		goto err_procs;
+	err = cp_hash_init(&cp_threads, max_threads);
+	if (err)
+		goto err_threads;
+	err = cp_hash_init(&cp_procs_mm, max_procs);
+	if (err)
+		goto err_hash;
 	pr_info("%zu KiB allocated for %u process and %u thread records, growing with use to %u and %u\n",
 		(cp_proc_pool.allocated * cp_proc_pool.stride +
 		 cp_thread_pool.allocated * cp_thread_pool.stride) / 1024,
@@ -481,10 +477,14 @@ int cp_track_init(void)
 		max_threads);
 	return 0;
 
+err_hash:
+	cp_hash_destroy(&cp_threads);
+err_threads:
+	cp_pool_destroy(&cp_thread_pool);
 err_procs:
 	cp_pool_destroy(&cp_proc_pool);
 err_nomem:
-	pr_err("cannot allocate the first process and thread records (module parameters max_regions, max_maps)\n");
+	pr_err("cannot allocate the first records and the hash tables (module parameters max_procs, max_threads, max_regions, max_maps)\n");
 	return err;
 }
 
@@ -492,6 +492,8 @@ err_nomem:
 void cp_track_exit(void)
 {
 	cp_forget_all();
+	cp_hash_destroy(&cp_procs_mm);
+	cp_hash_destroy(&cp_threads);
 	cp_pool_destroy(&cp_thread_pool);
 	cp_pool_destroy(&cp_proc_pool);
 }
