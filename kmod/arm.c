@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * With idle_disarm=1 (experimental, default off), probes armed only while
- * something can fault into a record: a live tracked
+ * Probes armed only while something can fault into a record: a live tracked
  * thread, track_all, or a WATCH in progress. Loaded and idle, the module
  * costs the machine's CoW faults nothing (its kprobes are disabled: no int3,
- * no ftrace callback).
+ * no ftrace callback). Module parameter idle_disarm: 1 on, 0 off (armed at
+ * load, never toggled), -1 (default) on except where run-time text patching
+ * is known to crash (cp_arm_choose()).
  *
  * Arming sleeps (kprobe_mutex, text patching), so it is done in process
  * context: a WATCH holds the probes armed before it creates the first record,
@@ -17,27 +18,50 @@
  * delay keeps back-to-back runs (a test suite, a shell loop of cowprobe stat)
  * from patching the probed functions' text twice per run: each patching is a
  * cross-modification of code other CPUs run. Before 6.1 the probes, once
- * armed, stay armed: one 5.10 guest under TCG, in one of five matrix runs,
- * died with a call to 0 in handle_mm_fault while its probes were toggled
- * for every scenario run, and the cause is not known.
+ * armed, stay armed: one 5.10 guest under TCG died while its probes were
+ * toggled for every scenario run (a guest of two CPUs: see below).
  */
+#include <linux/cpumask.h>
 #include <linux/kprobes.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
+#ifdef CONFIG_X86
+#include <asm/hypervisor.h>
+#endif
 #include "compat.h"
 #include "cowprobe.h"
 
-/*
- * Off by default: under TCG, guests died with a call to 0 in the fault path
- * (handle_mm_fault on 5.10, do_anonymous_page on 6.12, where the new-anon-rmap
- * kprobe sits) while the probes were being armed and disarmed at run time.
- * Until that is understood, the probes are armed at load and stay armed.
- */
-bool cp_idle_disarm;
-module_param_named(idle_disarm, cp_idle_disarm, bool, 0444);
+static int idle_disarm = -1;
+module_param(idle_disarm, int, 0444);
 MODULE_PARM_DESC(idle_disarm,
-		 "experimental: disable the kprobes while nothing is tracked");
+		 "disable the kprobes while nothing is tracked: 1 on, 0 off, -1 (default) on unless an unknown hypervisor with more than one CPU (QEMU's TCG)");
+
+/* What idle_disarm resolved to at load; read by probes.c's registration. */
+bool cp_idle_disarm;
+
+/*
+ * Guests of QEMU's TCG with more than one vCPU die with a call to 0 at a
+ * probed function's entry while a kprobe there is armed or disarmed under a
+ * fault load, and not only this module's: the kernel's own kprobe events
+ * toggled on folio_add_new_anon_rmap crash them the same way, within
+ * seconds (2026-12-07, 6.12, README "Cost"); a guest of one vCPU does not.
+ * TCG announces a hypervisor but none the kernel knows: there, with more
+ * than one CPU, the probes are armed at load and never toggled.
+ */
+void cp_arm_choose(void)
+{
+	bool risky = false;
+
+#ifdef CONFIG_X86
+	risky = boot_cpu_has(X86_FEATURE_HYPERVISOR) &&
+		hypervisor_is_type(X86_HYPER_NATIVE) && num_possible_cpus() > 1;
+#endif
+	cp_idle_disarm = idle_disarm < 0 ? !risky : idle_disarm > 0;
+	if (idle_disarm < 0 && risky)
+		pr_info("probes armed at load and never toggled: %u CPUs under an unknown hypervisor (QEMU's TCG crashes while kprobes are toggled); idle_disarm=1 overrides\n",
+			num_possible_cpus());
+}
 
 static unsigned int disarm_delay_ms = 2000;
 module_param(disarm_delay_ms, uint, 0644);

@@ -331,6 +331,7 @@ u64 cp_probe_hits(unsigned int i);
 
 /* arm.c: with idle_disarm, probes armed only while something is tracked */
 extern bool cp_idle_disarm;
+void cp_arm_choose(void);
 void cp_arm_init(void);
 void cp_arm_exit(void);
 void cp_arm_hold(void);

@@ -44,6 +44,7 @@ static int __init cp_init(void)
 	err = cp_track_init();
 	if (err)
 		return err;
+	cp_arm_choose();
 	err = cp_probes_init();
 	if (err)
 		goto err_track;

@@ -74,41 +74,39 @@ static const u8 cp_wp_classes[] = {
 };
 
 /*
- * The counters as sent. The probes do not count other (faults.c): it is
- * WP_FAULTS less the classes, each fault counted in WP_FAULTS before its
- * class, so the classes are read first. A fault read between leaving its
- * provisional class and entering its own (a copy on a shared mapping) can
- * make the classes one more than WP_FAULTS for that moment: other reads 0.
+ * The probes do not count other (faults.c): it is WP_FAULTS less the
+ * classes, each fault counted in WP_FAULTS before its class, so the classes
+ * are read first. A fault read between leaving its provisional class and
+ * entering its own (a copy on a shared mapping) can make the classes one
+ * more than WP_FAULTS for that moment: other reads 0.
  */
-static void cp_read_counters(const struct cp_counters *cnt, u64 *v)
+static u64 cp_other(const struct cp_counters *cnt, u64 *wp)
 {
 	u64 classes = 0;
 	unsigned int i;
 
-	for (i = COWPROBE_C_WP_FAULTS + 1; i <= COWPROBE_C_MAX; i++)
-		v[i] = atomic64_read(&cnt->c[i]);
+	for (i = 0; i < ARRAY_SIZE(cp_wp_classes); i++)
+		classes += atomic64_read(&cnt->c[cp_wp_classes[i]]);
 	/* pairs with the probes' WP_FAULTS add before their class's */
 	smp_rmb();
-	v[COWPROBE_C_WP_FAULTS] = atomic64_read(&cnt->c[COWPROBE_C_WP_FAULTS]);
-	for (i = 0; i < ARRAY_SIZE(cp_wp_classes); i++)
-		classes += v[cp_wp_classes[i]];
-	v[COWPROBE_C_OTHER] = v[COWPROBE_C_WP_FAULTS] > classes ?
-			      v[COWPROBE_C_WP_FAULTS] - classes : 0;
+	*wp = atomic64_read(&cnt->c[COWPROBE_C_WP_FAULTS]);
+	return *wp > classes ? *wp - classes : 0;
 }
 
 static int cp_put_counters_as(struct sk_buff *skb, int type,
 			      const struct cp_counters *cnt)
 {
-	u64 vals[COWPROBE_C_MAX + 1];
 	struct nlattr *nest;
+	u64 wp, other = cp_other(cnt, &wp);
 	int i;
 
-	cp_read_counters(cnt, vals);
 	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++) {
-		u64 v = vals[i];
+		u64 v = i == COWPROBE_C_WP_FAULTS ? wp :
+			i == COWPROBE_C_OTHER ? other :
+			atomic64_read(&cnt->c[i]);
 
 		/* COWPROBE_PROC_F_SPARSE: most counters of most records are 0 */
 		if (v && nla_put_u64_64bit(skb, i, v, COWPROBE_C_PAD)) {

@@ -134,10 +134,9 @@ std::string format_status(const Status& s) {
                  s.track_all != 0 ? "on" : "off", s.exits_sent, s.exits_dropped, s.seq);
   fmt::format_to(it, "folded:    {} exited records summed into their roots\n", s.folded_procs);
   if (s.armed) {
-    fmt::format_to(
-        it, "probes:    {} (armed {} time{} since load)\n",
-        *s.armed ? "armed" : "disarmed: nothing tracked (idle_disarm=1), the kprobes cost nothing",
-        s.armings, s.armings == 1 ? "" : "s");
+    fmt::format_to(it, "probes:    {} (armed {} time{} since load)\n",
+                   *s.armed ? "armed" : "disarmed: nothing tracked, the kprobes cost nothing",
+                   s.armings, s.armings == 1 ? "" : "s");
   }
   fmt::format_to(it, "lab mode:  {} ({} records per user)\n",
                  s.unprivileged != 0 ? "on: users may watch their own processes" : "off",

@@ -1,6 +1,8 @@
 #!/bin/sh
-# By default (idle_disarm=0) the module's kprobes are armed at load and never
-# toggled (run-time arming crashed TCG guests: README "Cost"): STATUS says
+# In a guest of two vCPUs under TCG, idle_disarm's default keeps the module's
+# kprobes armed at load, never toggled (run-time patching crashes such
+# guests, the kernel's own kprobe events too: README "Cost"; a guest of one
+# vCPU disarms them at idle: tests/vm/arming): STATUS says
 # armed, once, and the kernel's own /sys/kernel/debug/kprobes/list shows
 # every one of them enabled, before, during and after a cowprobe stat.
 # STATUS also reports the bytes of one process and one thread record, which
