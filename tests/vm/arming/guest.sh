@@ -13,17 +13,8 @@ fail() {
 	exit 1
 }
 js() { cowprobe status --json | sed -n "s/.*\"$1\": \([a-z0-9]*\).*/\1/p" | head -n 1; }
-ours() {
-	[ -r /sys/kernel/debug/kprobes/list ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-	for s in $(cowprobe status --json | sed -n 's/.*"symbol": "\([^"]*\)".*/\1/p'); do
-		grep " $s+0x" /sys/kernel/debug/kprobes/list
-	done
-}
-klist() {
-	total=$(ours | grep -c .)
-	off=$(ours | grep -c DISABLED)
-	echo "${total:-0} ${off:-0}"
-}
+# ours, klist
+. "$(dirname "$0")/kprobes.lib"
 # the disarm runs disarm_delay_ms after the last record went: wait for it
 idle() {
 	n=0

@@ -17,19 +17,8 @@ fail() {
 }
 armed() { cowprobe status --json | sed -n 's/.*"armed": \([a-z]*\).*/\1/p' | head -n 1; }
 armings() { cowprobe status --json | sed -n 's/.*"armings": \([0-9]*\).*/\1/p' | head -n 1; }
-# the kernel's list of the module's placed probes (by the symbols STATUS
-# names), and how many of them it shows disabled
-ours() {
-	[ -r /sys/kernel/debug/kprobes/list ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-	for s in $(cowprobe status --json | sed -n 's/.*"symbol": "\([^"]*\)".*/\1/p'); do
-		grep " $s+0x" /sys/kernel/debug/kprobes/list
-	done
-}
-klist() {
-	total=$(ours | grep -c .)
-	off=$(ours | grep -c DISABLED)
-	echo "${total:-0} ${off:-0}"
-}
+# ours, klist
+. "$(dirname "$0")/kprobes.lib"
 rmmod cowprobe && insmod /lib/modules/cowprobe.ko || fail "reload"
 set -- $(klist)
 say "loaded: armed $(armed), armings $(armings), $1 kprobes of cowprobe listed, $2 disabled"
