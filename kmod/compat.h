@@ -12,6 +12,14 @@
 #include <linux/version.h>
 
 /*
+ * ftrace callbacks are given the traced function's arguments (fentry.c):
+ * 5.11 on; from 6.1 on here, the oldest kernel tried with them.
+ */
+#if defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS) && LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
+#define CP_FENTRY_ARGS
+#endif
+
+/*
  * The faulting address of hugetlb_wp / hugetlb_cow:
  *   <= 6.11: (mm, vma, address, ptep, [flags,] pagecache_page, ptl)
  *   6.12+:   (pagecache_folio, vmf)

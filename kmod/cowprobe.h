@@ -18,6 +18,7 @@
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/rbtree.h>
+#include <linux/rculist.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -229,7 +230,19 @@ extern bool cp_track_all;
 
 int cp_track_init(void);
 void cp_track_exit(void);
-struct cp_thread *cp_thread_lookup(struct task_struct *task);
+extern struct cp_hash cp_threads;
+
+/* Under RCU. Inline: every probe hit of every task on the machine asks. */
+static inline struct cp_thread *cp_thread_lookup(struct task_struct *task)
+{
+	struct cp_thread *t;
+
+	hlist_for_each_entry_rcu(t, cp_bucket(&cp_threads, task), node)
+		if (t->task == task)
+			return t;
+	return NULL;
+}
+
 struct cp_proc *cp_proc_by_mm(struct mm_struct *mm);
 struct cp_proc *cp_proc_by_pid(struct pid *pid);
 struct cp_proc *cp_proc_from(pid_t tgid, u64 serial);
@@ -289,6 +302,7 @@ struct cp_probe_info {
 	const char *name;
 	const char *symbol;
 	enum cowprobe_probe_state state;
+	enum cowprobe_probe_hook hook;
 	int error;
 	u64 nmissed;
 	u64 hits;
@@ -312,11 +326,22 @@ bool cp_file_copy_exact(void);
 
 void cp_probes_enable(bool on);
 
+/* fentry.c: do_wp_page and new-anon-rmap as ftrace callbacks, where it can */
+int cp_fentry_place(enum cp_role r, char *symbol);
+int cp_fentry_enable(enum cp_role r, bool on);
+void cp_fentry_remove(enum cp_role r);
+u64 cp_fentry_missed_of(enum cp_role r);
+
 /* faults.c: the handlers, and where the copy and reuse calls come from */
 struct kprobe;
 struct kretprobe_instance;
 struct pt_regs;
 #define CP_HUGE_DATA_SIZE sizeof(unsigned long)
+struct vm_fault;
+struct vm_area_struct;
+void cp_wp_start(struct vm_fault *vmf);
+void cp_rmap_new(struct vm_area_struct *vma, unsigned long addr,
+		 unsigned long ret);
 int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs);
 int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs);
 int cp_reuse_pre(struct kprobe *kp, struct pt_regs *regs);
@@ -326,7 +351,7 @@ int cp_hugetlb_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
 int cp_hugetlb_return(struct kretprobe_instance *ri, struct pt_regs *regs);
 int cp_hugetlb_rmap_pre(struct kprobe *kp, struct pt_regs *regs);
 void cp_finish_init(void);
-void cp_wp_range_init(unsigned long wp_addr);
+void cp_wp_range_init(const char *wp_symbol);
 u64 cp_probe_hits(unsigned int i);
 
 /* arm.c: with idle_disarm, probes armed only while something is tracked */

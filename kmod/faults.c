@@ -39,8 +39,33 @@ static unsigned long cp_arg(struct pt_regs *regs, unsigned int n)
 	return regs_get_kernel_argument(regs, n);
 }
 
-/* Source-page attributes, read racily: they only label the fault. */
-static u8 cp_page_flags(pte_t pte)
+/*
+ * The handlers every tracked fault runs (do_wp_page's, the copy's and the
+ * reuse's) read the records as RCU-sched readers: a section with preemption
+ * off is an RCU read-side one for call_rcu() (track.c frees records so)
+ * since the flavours were merged in 4.20, and lockdep knows it. A kprobe
+ * handler has preemption off already, an ftrace callback (fentry.c) may
+ * not: this turns it off for the cost of a preempt count, where
+ * rcu_read_lock() is two calls on the kernels of PREEMPT_RCU (Debian's).
+ */
+static __always_inline void cp_fault_rcu_lock(void)
+{
+	rcu_read_lock_sched_notrace();
+}
+
+static __always_inline void cp_fault_rcu_unlock(void)
+{
+	rcu_read_unlock_sched_notrace();
+}
+
+/*
+ * Source-page attributes, read racily: they only label the fault. This is
+ * on every tracked fault's path: the zero page is told by its pfn, and a
+ * PTE in a mapping of struct pages (not VM_PFNMAP or VM_MIXEDMAP, not
+ * special: do_wp_page's own vm_normal_page() says the same) needs no
+ * pfn_valid() before its page is read.
+ */
+static u8 cp_page_flags(const struct vm_area_struct *vma, pte_t pte)
 {
 	unsigned long pfn = pte_pfn(pte);
 	struct page *page;
@@ -48,7 +73,8 @@ static u8 cp_page_flags(pte_t pte)
 
 	if (is_zero_pfn(pfn))
 		return CP_WP_ZERO;
-	if (!pfn_valid(pfn))
+	if (unlikely((vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) ||
+		     pte_special(pte)) && !pfn_valid(pfn))
 		return 0;
 	page = pfn_to_page(pfn);
 	if (PageKsm(page))
@@ -85,9 +111,8 @@ bool cp_file_copy_exact(void)
 	return cp_nr_finish;
 }
 
-static bool cp_from_finish(struct pt_regs *regs)
+static bool cp_from_finish(unsigned long ret)
 {
-	unsigned long ret = regs_get_kernel_stack_nth(regs, 0);
 	unsigned int i;
 
 	if (!cp_nr_finish)
@@ -160,11 +185,10 @@ static struct {
 } cp_wp_range[2];
 static unsigned int cp_nr_wp_range;
 
-static bool cp_from_wp(struct pt_regs *regs)
+static bool cp_from_wp(unsigned long ret)
 {
 	/* pairs with the release in cp_wp_range_init: ranges before count */
 	unsigned int i, n = smp_load_acquire(&cp_nr_wp_range);
-	unsigned long ret = regs_get_kernel_stack_nth(regs, 0);
 
 	if (!n)
 		return true;
@@ -185,9 +209,8 @@ static bool cp_from_wp(struct pt_regs *regs)
  * WP_FAULTS = the sum of the classes at every moment, with one counter fewer
  * to touch per fault.
  */
-int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
+void cp_wp_start(struct vm_fault *vmf)
 {
-	struct vm_fault *vmf = (struct vm_fault *)cp_arg(regs, 0);
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	unsigned long addr = vmf->address;
 	struct cp_proc *owner;
@@ -195,7 +218,7 @@ int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct cp_fault *f;
 	u8 flags;
 
-	rcu_read_lock();
+	cp_fault_rcu_lock();
 	t = cp_thread_lookup(current);
 	if (!t) {
 		/*
@@ -216,7 +239,7 @@ int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 	}
 	f = &t->f;
 	f->in_wp = false;
-	flags = cp_page_flags(vmf->orig_pte);
+	flags = cp_page_flags(vmf->vma, vmf->orig_pte);
 	if (vmf->vma->vm_flags & VM_SHARED)
 		flags |= CP_WP_SHARED;
 	if (vmf->flags & FAULT_FLAG_UNSHARE)
@@ -248,7 +271,13 @@ int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
 	f->in_wp = true;
 	this_cpu_inc(cp_hits[CP_PROBE_WP]);
 out:
-	rcu_read_unlock();
+	cp_fault_rcu_unlock();
+}
+
+/* The kprobe on do_wp_page(vmf); fentry.c has its ftrace callback. */
+int cp_wp_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	cp_wp_start((struct vm_fault *)cp_arg(regs, 0));
 	return 0;
 }
 
@@ -301,29 +330,35 @@ static void cp_wp_outcome(struct cp_thread *t, enum cp_outcome out)
 			      n);
 }
 
-int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
+/* A new anonymous page at addr of vma, added by the call returning to ret. */
+void cp_rmap_new(struct vm_area_struct *vma, unsigned long addr,
+		 unsigned long ret)
 {
-	struct vm_area_struct *vma = (struct vm_area_struct *)cp_arg(regs, 1);
 	struct cp_thread *t;
 
-	rcu_read_lock();
+	cp_fault_rcu_lock();
 	t = cp_thread_lookup(current);
 	if (!t)
 		goto out;
-	if (t->f.in_wp && cp_from_wp(regs)) {
+	if (t->f.in_wp && cp_from_wp(ret)) {
 		cp_wp_outcome(t, CP_OUT_COPY);
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
 	} else if (vma->vm_file && !vma_is_anonymous(vma) &&
 		   !(vma->vm_flags & VM_SHARED) && vma->vm_mm == current->mm &&
-		   cp_from_finish(regs)) {
-		unsigned long addr = cp_arg(regs, 2) & PAGE_MASK;
-
+		   cp_from_finish(ret)) {
+		addr &= PAGE_MASK;
 		cp_account(t, t->proc, cp_map_of(t->proc, vma, addr), addr,
 			   COWPROBE_C_FILE_COPIES);
 		this_cpu_inc(cp_hits[CP_PROBE_RMAP]);
 	}
 out:
-	rcu_read_unlock();
+	cp_fault_rcu_unlock();
+}
+
+int cp_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	cp_rmap_new((struct vm_area_struct *)cp_arg(regs, 1), cp_arg(regs, 2),
+		    regs_get_kernel_stack_nth(regs, 0));
 	return 0;
 }
 
@@ -331,13 +366,13 @@ int cp_reuse_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct cp_thread *t;
 
-	rcu_read_lock();
+	cp_fault_rcu_lock();
 	t = cp_thread_lookup(current);
-	if (t && t->f.in_wp && cp_from_wp(regs)) {
+	if (t && t->f.in_wp && cp_from_wp(regs_get_kernel_stack_nth(regs, 0))) {
 		cp_wp_outcome(t, CP_OUT_REUSE);
 		this_cpu_inc(cp_hits[CP_PROBE_REUSE]);
 	}
-	rcu_read_unlock();
+	cp_fault_rcu_unlock();
 	return 0;
 }
 
@@ -460,11 +495,12 @@ int cp_hugetlb_rmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-void cp_wp_range_init(unsigned long addr)
+void cp_wp_range_init(const char *wp_symbol)
 {
 	unsigned int n = 0;
 
-	if (!cp_addr_range(addr, &cp_wp_range[n].start, &cp_wp_range[n].end))
+	if (!cp_func_range(wp_symbol, &cp_wp_range[n].start,
+			   &cp_wp_range[n].end))
 		n++;
 	if (!cp_func_range("wp_page_copy", &cp_wp_range[n].start,
 			   &cp_wp_range[n].end))

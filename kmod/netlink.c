@@ -134,7 +134,8 @@ static int cp_nl_status(struct sk_buff *skb, struct genl_info *info)
 		    nla_put_u64_64bit(msg, COWPROBE_PROBE_A_NMISSED, pi.nmissed,
 				      COWPROBE_PROBE_A_PAD) ||
 		    nla_put_u64_64bit(msg, COWPROBE_PROBE_A_HITS, pi.hits,
-				      COWPROBE_PROBE_A_PAD))
+				      COWPROBE_PROBE_A_PAD) ||
+		    nla_put_u32(msg, COWPROBE_PROBE_A_HOOK, pi.hook))
 			goto err_free;
 		nla_nest_end(msg, probe);
 	}

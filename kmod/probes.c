@@ -46,6 +46,8 @@ struct cp_probe {
 	char symbol[CP_SYM_LEN];
 	int error;
 	bool active;
+	/* placed as an ftrace callback (fentry.c), not a kprobe */
+	bool on_fentry;
 };
 
 #define CP_NAMES(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -123,9 +125,23 @@ static const char *const cp_suffixes[] = {
 
 static int cp_probe_try(struct cp_probe *p, const char *symbol)
 {
+	enum cp_role r = p - cp_probes;
 	int err;
 
 	strscpy(p->symbol, symbol, sizeof(p->symbol));
+	/* an ftrace callback where fentry.c can place one; else a kprobe */
+	p->on_fentry = false;
+	err = cp_fentry_place(r, p->symbol);
+	if (!err) {
+		/* with idle_disarm, armed by arm.c while tracking */
+		err = cp_idle_disarm ? 0 : cp_fentry_enable(r, true);
+		if (err)
+			cp_fentry_remove(r);
+		else
+			p->on_fentry = true;
+		p->error = err;
+		return err;
+	}
 	/* a failed registration may leave state behind: start from scratch */
 	if (p->handler) {
 		p->krp = (struct kretprobe) {
@@ -183,7 +199,9 @@ static void cp_probe_remove(struct cp_probe *p)
 {
 	if (!p->active)
 		return;
-	if (p->handler)
+	if (p->on_fentry)
+		cp_fentry_remove(p - cp_probes);
+	else if (p->handler)
 		unregister_kretprobe(&p->krp);
 	else
 		unregister_kprobe(&p->kp);
@@ -205,7 +223,9 @@ int cp_probes_init(void)
 		err = cp_probe_place(p);
 		if (!err) {
 			p->active = true;
-			pr_info("probe %s on %s\n", p->name, p->symbol);
+			pr_info("probe %s on %s (%s)\n", p->name, p->symbol,
+				p->on_fentry ? "ftrace" :
+				p->handler ? "kretprobe" : "kprobe");
 			continue;
 		}
 		if (p->essential) {
@@ -216,7 +236,7 @@ int cp_probes_init(void)
 		pr_info("probe %s not placed (symbol %s: %d); its class is not counted\n",
 			p->name, p->symbol, err);
 	}
-	cp_wp_range_init((unsigned long)cp_probes[CP_PROBE_WP].kp.addr);
+	cp_wp_range_init(cp_probes[CP_PROBE_WP].symbol);
 	return 0;
 
 err_remove:
@@ -236,7 +256,10 @@ void cp_probes_enable(bool on)
 
 		if (!p->active)
 			continue;
-		err = on ? enable_kprobe(kp) : disable_kprobe(kp);
+		if (p->on_fentry)
+			err = cp_fentry_enable(i, on);
+		else
+			err = on ? enable_kprobe(kp) : disable_kprobe(kp);
 		if (err)
 			pr_warn("cannot %s probe %s on %s: %d\n",
 				on ? "arm" : "disarm", p->name, p->symbol, err);
@@ -264,8 +287,14 @@ void cp_probe_info(unsigned int i, struct cp_probe_info *info)
 	info->symbol = p->symbol;
 	info->state = p->active ? COWPROBE_PROBE_ACTIVE : COWPROBE_PROBE_ABSENT;
 	info->error = p->active ? 0 : p->error;
+	info->hook = !p->active ? COWPROBE_PROBE_HOOK_NONE :
+		     p->on_fentry ? COWPROBE_PROBE_HOOK_FTRACE :
+		     p->handler ? COWPROBE_PROBE_HOOK_KRETPROBE :
+				  COWPROBE_PROBE_HOOK_KPROBE;
 	info->nmissed = 0;
-	if (p->active && p->handler)
+	if (p->active && p->on_fentry)
+		info->nmissed = cp_fentry_missed_of(i);
+	else if (p->active && p->handler)
 		info->nmissed = p->krp.nmissed + p->krp.kp.nmissed;
 	else if (p->active)
 		info->nmissed = p->kp.nmissed;

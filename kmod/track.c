@@ -41,7 +41,8 @@
 #include "cowprobe.h"
 
 DEFINE_RAW_SPINLOCK(cp_lock);
-static struct cp_hash cp_threads, cp_procs_mm;	/* by task, by mm */
+struct cp_hash cp_threads;		/* by task: cp_thread_lookup() */
+static struct cp_hash cp_procs_mm;	/* by mm */
 static struct rb_root cp_procs = RB_ROOT;
 static u64 cp_serial;
 
@@ -55,16 +56,6 @@ atomic_t cp_nr_partial_live = ATOMIC_INIT(0);
 atomic64_t cp_refused_procs = ATOMIC64_INIT(0);
 atomic64_t cp_refused_threads = ATOMIC64_INIT(0);
 atomic64_t cp_folded_procs = ATOMIC64_INIT(0);
-
-struct cp_thread *cp_thread_lookup(struct task_struct *task)
-{
-	struct cp_thread *t;
-
-	hlist_for_each_entry_rcu(t, cp_bucket(&cp_threads, task), node)
-		if (t->task == task)
-			return t;
-	return NULL;
-}
 
 struct cp_proc *cp_proc_by_mm(struct mm_struct *mm)
 {

@@ -135,19 +135,19 @@ std::string format_status(const Status& s) {
   fmt::format_to(it, "folded:    {} exited records summed into their roots\n", s.folded_procs);
   if (s.armed) {
     fmt::format_to(it, "probes:    {} (armed {} time{} since load)\n",
-                   *s.armed ? "armed" : "disarmed: nothing tracked, the kprobes cost nothing",
+                   *s.armed ? "armed" : "disarmed: nothing tracked, the probes cost nothing",
                    s.armings, s.armings == 1 ? "" : "s");
   }
   fmt::format_to(it, "lab mode:  {} ({} records per user)\n",
                  s.unprivileged != 0 ? "on: users may watch their own processes" : "off",
                  s.limit_user_procs);
-  fmt::format_to(it, "\n{:<18} {:<34} {:<8} {:>10} {:>12}  {}\n", "ROLE", "SYMBOL", "STATE",
-                 "NMISSED", "HITS", "ERROR");
+  fmt::format_to(it, "\n{:<18} {:<34} {:<8} {:<9} {:>10} {:>12}  {}\n", "ROLE", "SYMBOL", "STATE",
+                 "HOOK", "NMISSED", "HITS", "ERROR");
   for (const auto& p : s.probes) {
     const std::string error = p.error != 0 ? std::string(std::strerror(-p.error)) : "-";
-    fmt::format_to(it, "{:<18} {:<34} {:<8} {:>10} {:>12}  {}\n", p.name,
-                   p.symbol.empty() ? "-" : p.symbol, probe_state_name(p.state), p.nmissed, p.hits,
-                   error);
+    fmt::format_to(it, "{:<18} {:<34} {:<8} {:<9} {:>10} {:>12}  {}\n", p.name,
+                   p.symbol.empty() ? "-" : p.symbol, probe_state_name(p.state),
+                   probe_hook_name(p.hook), p.nmissed, p.hits, error);
   }
   if (!s.classes.empty()) {
     fmt::format_to(it, "\n{:<13} {:<13} {}\n", "CLASS", "STATE", "HOW (or why not)");

@@ -79,8 +79,13 @@ void to_json(nlohmann::json& j, const ForkHint& h) {
 
 void to_json(nlohmann::json& j, const ProbeStatus& p) {
   j = nlohmann::json{
-      {"name", p.name},   {"symbol", p.symbol},   {"state", probe_state_name(p.state)},
-      {"error", p.error}, {"nmissed", p.nmissed}, {"hits", p.hits},
+      {"name", p.name},
+      {"symbol", p.symbol},
+      {"state", probe_state_name(p.state)},
+      {"error", p.error},
+      {"nmissed", p.nmissed},
+      {"hits", p.hits},
+      {"hook", probe_hook_name(p.hook)},
   };
 }
 

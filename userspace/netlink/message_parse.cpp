@@ -137,6 +137,8 @@ Result<void> parse_probe(const nlattr* nest, ProbeStatus& out) {
         return get_u64(attr, "PROBE_NMISSED", out.nmissed);
       case COWPROBE_PROBE_A_HITS:
         return get_u64(attr, "PROBE_HITS", out.hits);
+      case COWPROBE_PROBE_A_HOOK:
+        return get_u32(attr, "PROBE_HOOK", out.hook);
       default:
         return {};
     }

@@ -80,6 +80,21 @@ const ClassStatus* Status::find_class(std::string_view name) const {
   return nullptr;
 }
 
+std::string_view probe_hook_name(std::uint32_t hook) {
+  switch (hook) {
+    case COWPROBE_PROBE_HOOK_NONE:
+      return "-";
+    case COWPROBE_PROBE_HOOK_KPROBE:
+      return "kprobe";
+    case COWPROBE_PROBE_HOOK_KRETPROBE:
+      return "kretprobe";
+    case COWPROBE_PROBE_HOOK_FTRACE:
+      return "ftrace";
+    default:
+      return "unknown";
+  }
+}
+
 std::string_view probe_state_name(std::uint32_t state) {
   switch (state) {
     case COWPROBE_PROBE_ABSENT:

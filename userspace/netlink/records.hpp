@@ -128,9 +128,11 @@ struct ProbeStatus {
   std::int32_t error = 0;  // -errno of the last attempt
   std::uint64_t nmissed = 0;
   std::uint64_t hits = 0;
+  std::uint32_t hook = COWPROBE_PROBE_HOOK_NONE;  // absent from older modules
 };
 
 std::string_view probe_state_name(std::uint32_t state);
+std::string_view probe_hook_name(std::uint32_t hook);
 
 // The probe self-check of one fault class on the running kernel.
 struct ClassStatus {

@@ -47,6 +47,8 @@
  *                   COWPROBE_PROBE_A_NMISSED  u64, kprobe/kretprobe nmissed
  *                   COWPROBE_PROBE_A_HITS     u64, handler calls for tracked
  *                                             tasks
+ *                   COWPROBE_PROBE_A_HOOK     u32, enum cowprobe_probe_hook
+ *                                             (absent before 2026-12-08)
  *               COWPROBE_A_CLASSES            nested, one COWPROBE_A_CLASS per
  *                                             fault class, the probe self-check:
  *                 COWPROBE_A_CLASS            nested:
@@ -383,6 +385,7 @@ enum cowprobe_probe_attr {
 	COWPROBE_PROBE_A_ERROR,
 	COWPROBE_PROBE_A_NMISSED,
 	COWPROBE_PROBE_A_HITS,
+	COWPROBE_PROBE_A_HOOK,
 
 	__COWPROBE_PROBE_A_MAX,
 	COWPROBE_PROBE_A_MAX = __COWPROBE_PROBE_A_MAX - 1
@@ -392,6 +395,13 @@ enum cowprobe_probe_state {
 	COWPROBE_PROBE_ABSENT,		/* no candidate symbol could be probed */
 	COWPROBE_PROBE_ACTIVE,		/* registered and counting */
 	COWPROBE_PROBE_DERIVED,		/* not probed; its class is derived */
+};
+
+enum cowprobe_probe_hook {
+	COWPROBE_PROBE_HOOK_NONE,	/* not placed */
+	COWPROBE_PROBE_HOOK_KPROBE,	/* kprobe at entry (int3 or ftrace) */
+	COWPROBE_PROBE_HOOK_KRETPROBE,	/* kretprobe: entry and return */
+	COWPROBE_PROBE_HOOK_FTRACE,	/* ftrace callback, arguments only */
 };
 
 enum cowprobe_class_attr {

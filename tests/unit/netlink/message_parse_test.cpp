@@ -207,6 +207,7 @@ TEST(ParseStatus, StatusWithProbes) {
       .u32(COWPROBE_PROBE_A_ERROR, 0)
       .u64(COWPROBE_PROBE_A_NMISSED, 0)
       .u64(COWPROBE_PROBE_A_HITS, 321)
+      .u32(COWPROBE_PROBE_A_HOOK, COWPROBE_PROBE_HOOK_FTRACE)
       .end();
   m.begin(COWPROBE_A_PROBE)
       .str(COWPROBE_PROBE_A_NAME, "wp_page_copy")
@@ -237,6 +238,9 @@ TEST(ParseStatus, StatusWithProbes) {
   EXPECT_EQ(st->probes[0].name, "do_wp_page");
   EXPECT_EQ(st->probes[0].state, static_cast<std::uint32_t>(COWPROBE_PROBE_ACTIVE));
   EXPECT_EQ(st->probes[0].hits, 321U);
+  EXPECT_EQ(probe_hook_name(st->probes[0].hook), "ftrace");
+  // a module before 2026-12-08 sends no hook: read as not known
+  EXPECT_EQ(probe_hook_name(st->probes[1].hook), "-");
   EXPECT_EQ(st->probes[1].name, "wp_page_copy");
   EXPECT_EQ(st->probes[1].symbol, "");
   EXPECT_EQ(st->probes[1].error, -ENOENT);

@@ -21,11 +21,11 @@ armings() { cowprobe status --json | sed -n 's/.*"armings": \([0-9]*\).*/\1/p' |
 . "$(dirname "$0")/kprobes.lib"
 rmmod cowprobe && insmod /lib/modules/cowprobe.ko || fail "reload"
 set -- $(klist)
-say "loaded: armed $(armed), armings $(armings), $1 kprobes of cowprobe listed, $2 disabled"
+say "loaded: armed $(armed), armings $(armings), $1 probes of cowprobe listed (kprobes and ftrace callbacks), $2 disabled"
 [ "$(armed)" = true ] || fail "not armed after load: $(cowprobe status)"
 [ "$(armings)" = 1 ] || fail "armings $(armings) after load, want 1"
-[ "$1" -gt 0 ] || fail "no kprobe of cowprobe in /sys/kernel/debug/kprobes/list"
-[ "$2" = 0 ] || fail "$2 of $1 kprobes disabled: $(ours)"
+[ "$1" -gt 0 ] || fail "no probe of cowprobe in /sys/kernel/debug/kprobes/list or enabled_functions"
+[ "$2" = 0 ] || fail "$2 of $1 probes disabled: $(ours) $(fentries)"
 
 st=$(cowprobe status --json)
 js() { echo "$st" | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" | head -n 1; }
@@ -49,11 +49,11 @@ say "after 301 records: pools hold $(js procs_allocated) process and $(js thread
 [ "$(js procs_allocated)" = 512 ] || fail "process pool holds $(js procs_allocated) records after 301, want 512"
 [ "$(js pool_behind)" = 0 ] && [ "$(js refused_procs)" = 0 ] || fail "records refused while the pool grew: $st"
 
-cowprobe stat --json -o /tmp/87-stat.json -- sh -c 'grep -c DISABLED /sys/kernel/debug/kprobes/list >/tmp/87-disabled; true' ||
+cowprobe stat --json -o /tmp/87-stat.json -- sh -c '. "$1"; klist >/tmp/87-disabled; true' - "$(dirname "$0")/kprobes.lib" ||
 	fail "cowprobe stat"
 grep -q '"copies": [1-9]' /tmp/87-stat.json || fail "no copies counted under stat: $(cat /tmp/87-stat.json)"
 set -- $(klist)
-say "inside stat: $(cat /tmp/87-disabled) disabled; after: armed $(armed), armings $(armings), $2 of $1 disabled"
-[ "$(cat /tmp/87-disabled)" = 0 ] || fail "a kprobe disabled while a tree is watched"
+say "inside stat: $(cut -d" " -f2 /tmp/87-disabled) of $(cut -d" " -f1 /tmp/87-disabled) disabled; after: armed $(armed), armings $(armings), $2 of $1 disabled"
+[ "$(cut -d' ' -f2 /tmp/87-disabled)" = 0 ] || fail "a probe disabled while a tree is watched"
 [ "$(armed)" = true ] && [ "$(armings)" = 1 ] && [ "$2" = 0 ] || fail "the probes were toggled by a run"
 say PASS
