@@ -132,6 +132,11 @@ std::string format_table(const Found& f, bool filtered) {
       if (!filtered) {
         out += gap_text(e) + "\n";
       }
+    } else if (type == "refused" && !filtered) {
+      out += fmt::format(
+          "--- the module refused {} processes and {} threads here (its limits): no exit "
+          "records for them\n",
+          e.value("procs", std::uint64_t{0}), e.value("threads", std::uint64_t{0}));
     } else if (type == "epoch" && !filtered) {
       out += fmt::format("--- epoch {} begins ({})\n", e.value("epoch", 0),
                          e.value("reason", std::string()));

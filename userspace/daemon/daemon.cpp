@@ -213,6 +213,7 @@ void Daemon::try_join() {
   log("listening to exit records (family id {}, group {}, module {}, track_all {})", family->id,
       family->group(COWPROBE_MCGRP_EXITS).value_or(0), status->version, status->track_all);
   recorder_.joined(status->seq, realtime_now_ns());
+  recorder_.refusals(status->refused_procs, status->refused_threads, realtime_now_ns());
   next_tick_ns_ = monotonic_ns() + kHeartbeatNs;
 }
 
@@ -243,6 +244,7 @@ void Daemon::heartbeat() {
     try_join();
     return;
   }
+  recorder_.refusals(status->refused_procs, status->refused_threads, realtime_now_ns());
   if (opts_.track_all && status->track_all == 0) {
     log("track_all was turned off: turning it on again");
     (void)kernel_->config(true);

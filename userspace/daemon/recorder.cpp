@@ -28,6 +28,7 @@ void Recorder::begin_epoch(std::string_view reason, std::uint64_t kernel_seq, st
 
 void Recorder::joined(std::uint64_t kernel_seq, std::int64_t now_ns) {
   active_ = true;
+  refused_seen_.reset();
   if (state_.epoch == 0) {
     begin_epoch("start", kernel_seq, now_ns);
     return;
@@ -83,6 +84,30 @@ void Recorder::record(const ExitRecord& rec, std::int64_t time_ns, std::int64_t 
   state_.last_seq = rec.seq;
   ++stats_.records;
   write({"exit", time_ns, rec.proc.pid, rec.proc.comm, exit_line(rec, state_.epoch, time_ns)});
+}
+
+void Recorder::refusals(std::uint64_t total_procs, std::uint64_t total_threads,
+                        std::int64_t now_ns) {
+  const auto seen = refused_seen_;
+  refused_seen_ = {total_procs, total_threads};
+  // the first reading after joining is where counting starts; totals that
+  // went back belong to a new module, which a rejoin handles
+  if (!active_ || !seen || (total_procs <= seen->first && total_threads <= seen->second) ||
+      total_procs < seen->first || total_threads < seen->second) {
+    return;
+  }
+  Refused r;
+  r.epoch = state_.epoch;
+  r.after_seq = tracker_.last().value_or(state_.last_seq.value_or(0));
+  r.procs = total_procs - seen->first;
+  r.threads = total_threads - seen->second;
+  r.total_procs = total_procs;
+  r.total_threads = total_threads;
+  stats_.refused_procs += r.procs;
+  stats_.refused_threads += r.threads;
+  write({"refused", now_ns, std::nullopt, {}, refused_line(r, now_ns)});
+  log("the module refused {} processes and {} threads (its limits): no exit records for them",
+      r.procs, r.threads);
 }
 
 void Recorder::overflow() {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "index.hpp"
 #include "journal.hpp"
@@ -33,6 +34,9 @@ struct RecorderStats {
   std::uint64_t malformed = 0;
   std::uint64_t epochs = 0;  // epochs begun since the start
   std::uint64_t write_errors = 0;
+  // processes and threads the module refused (its limits) while joined
+  std::uint64_t refused_procs = 0;
+  std::uint64_t refused_threads = 0;
 };
 
 class Recorder {
@@ -53,6 +57,9 @@ class Recorder {
   // time_ns: the exit in unix time.
   void record(const ExitRecord& rec, std::int64_t time_ns, std::int64_t now_ns);
   void overflow();
+  // STATUS's refusal totals, read at joining and at every heartbeat: a
+  // "refused" line when they grew (those processes get no exit record).
+  void refusals(std::uint64_t total_procs, std::uint64_t total_threads, std::int64_t now_ns);
   void malformed(std::string_view detail);
 
   JournalWriter& journal() { return journal_; }
@@ -70,6 +77,8 @@ class Recorder {
   SeqTracker tracker_;
   RecorderStats stats_;
   bool active_ = false;  // joined: records are expected
+  // the totals last seen; unset until read after joining
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> refused_seen_;
 };
 
 }  // namespace cowprobe::daemon

@@ -80,6 +80,8 @@ void Daemon::reply_status(std::uint64_t client) {
       {"malformed", s.malformed},
       {"epochs", s.epochs},
       {"write_errors", s.write_errors},
+      {"refused_procs", s.refused_procs},
+      {"refused_threads", s.refused_threads},
       {"journal",
        {{"path", recorder_.journal().path()},
         {"size", recorder_.journal().size()},

@@ -122,6 +122,16 @@ std::string epoch_line(std::uint64_t epoch, std::string_view reason, std::uint64
   return to_line(j);
 }
 
+std::string refused_line(const Refused& r, std::int64_t time_ns) {
+  auto j = head("refused", r.epoch, time_ns);
+  j["after_seq"] = r.after_seq;
+  j["procs"] = r.procs;
+  j["threads"] = r.threads;
+  j["refused_procs"] = r.total_procs;
+  j["refused_threads"] = r.total_threads;
+  return to_line(j);
+}
+
 Result<JournalEntry> parse_journal_line(std::string_view line) {
   JournalEntry e;
   e.json = nlohmann::json::parse(line, nullptr, false);
@@ -149,7 +159,7 @@ Result<JournalEntry> parse_journal_line(std::string_view line) {
     if (comm != e.json.end() && comm->is_string()) {
       e.comm = comm->get<std::string>();
     }
-  } else if (e.type == "gap") {
+  } else if (e.type == "gap" || e.type == "refused") {
     (void)get_uint(e.json, "after_seq", e.seq);
   } else if (e.type == "epoch") {
     (void)get_uint(e.json, "kernel_seq", e.seq);

@@ -9,6 +9,10 @@
 //    "after_seq":41,"next_seq":45,"missed":3}
 //   {"type":"epoch","epoch":2,"time":..,"time_ns":..,"reason":"module-loaded",
 //    "kernel_seq":0}
+//   {"type":"refused","epoch":1,"time":..,"time_ns":..,"after_seq":45,
+//    "procs":3,"threads":0,"refused_procs":3,"refused_threads":0}
+//    (processes and threads the module did not track since the last such
+//    line, at its limits: they have no exit record; the totals are STATUS's)
 #pragma once
 
 #include <cstdint>
@@ -54,13 +58,24 @@ std::string gap_line(const Gap& gap, std::int64_t time_ns);
 std::string epoch_line(std::uint64_t epoch, std::string_view reason, std::uint64_t kernel_seq,
                        std::int64_t time_ns);
 
+// Processes and threads refused by the module since the last refused line.
+struct Refused {
+  std::uint64_t epoch = 0;
+  std::uint64_t after_seq = 0;  // the last exit record written before
+  std::uint64_t procs = 0;
+  std::uint64_t threads = 0;
+  std::uint64_t total_procs = 0;  // STATUS refused_procs, since the module's load
+  std::uint64_t total_threads = 0;
+};
+std::string refused_line(const Refused& r, std::int64_t time_ns);
+
 // A line read back: the keys history queries need, and the whole object.
 // NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json moves without throwing
 struct JournalEntry {
   std::string type;  // "exit", "gap", "epoch"; unknown types are kept
   std::uint64_t epoch = 0;
   std::int64_t time_ns = 0;
-  std::uint64_t seq = 0;             // exit: its seq; gap: after_seq; epoch: kernel_seq
+  std::uint64_t seq = 0;             // exit: its seq; gap, refused: after_seq; epoch: kernel_seq
   std::optional<std::uint32_t> pid;  // exit only
   std::string comm;
   nlohmann::json json;

@@ -84,6 +84,37 @@ TEST(Recorder, EpochsAndGaps) {
   EXPECT_NE(f.sunk[1].line.back(), '\n');
 }
 
+// STATUS's refusal totals: counted from the first reading after joining, a
+// line when they grew, none when they did not, and a journal ending in one
+// still continues its epoch after the last exit record.
+TEST(Recorder, RefusedProcessesGetALine) {
+  Fixture f;
+  {
+    auto r = f.make();
+    r.joined(0, 1);
+    r.refusals(7, 1, 2);  // the reading at joining: counting starts here
+    r.record(rec(1), 3, 3);
+    r.refusals(7, 1, 4);
+    r.refusals(10, 3, 5);
+    EXPECT_EQ(r.stats().refused_procs, 3U);
+    EXPECT_EQ(r.stats().refused_threads, 2U);
+  }
+  EXPECT_EQ(f.journal(), (std::vector<std::string>{"epoch:1:0", "exit:1:1", "refused:1:1"}));
+  auto h = read_history(f.path, {});
+  ASSERT_TRUE(h) << h.error().what();
+  const auto& line = h->entries.back().json;
+  EXPECT_EQ(line.value("procs", 0), 3);
+  EXPECT_EQ(line.value("threads", 0), 2);
+  EXPECT_EQ(line.value("refused_procs", 0), 10);
+  EXPECT_EQ(line.value("refused_threads", 0), 3);
+  auto r = f.make(f.last_state());
+  r.joined(1, 6);  // the same module: the epoch goes on after seq 1
+  r.refusals(10, 3, 7);
+  r.record(rec(2), 8, 8);
+  EXPECT_EQ(f.journal(),
+            (std::vector<std::string>{"epoch:1:0", "exit:1:1", "refused:1:1", "exit:1:2"}));
+}
+
 TEST(Recorder, RestartContinuesTheEpoch) {
   Fixture f;
   {

@@ -11,7 +11,10 @@
 #  4. cowprobe history --pid finds a record, through the daemon and from the
 #     journal; cowprobe check --daemon runs a scenario through it;
 #  5. a stopped daemon with a small socket buffer overflows: the journal's
-#     gaps add up to the module's exits_dropped; SIGTERM stops it cleanly.
+#     gaps add up to the module's exits_dropped;
+#  6. processes the module refuses at max_procs get no exit record: the
+#     journal's "refused" lines add up to STATUS's refused_procs;
+#     SIGTERM stops it cleanly.
 set -u
 N=${COWPROBED_TEST_COUNT:-10000}
 tmp=/tmp/50-daemon
@@ -218,6 +221,36 @@ say "overflow: $flood of 300 cpflood records, $fgaps gaps for $fmissed missed; k
 [ "$fmissed" = "$dropped" ] || fail "gaps account for $fmissed lost records, the module dropped $dropped"
 grep -q '"reason":"overflow"' "$J" || fail "no overflow gap in the journal"
 [ "$flood" -le 300 ] && [ $((flood + dropped)) -ge 300 ] || fail "$flood cpflood records with $dropped dropped"
+
+# 6. Refused at the module's limit: 64 processes alive at once, 32 records.
+rmmod cowprobe && insmod /lib/modules/cowprobe.ko max_procs=32 || fail "reload with max_procs=32"
+i=0
+until [ "$(dstatus | field epoch)" = 3 ] && [ "$(dstatus | field joined)" = true ]; do
+	i=$((i + 1))
+	[ $i -le 150 ] || fail "the daemon did not join the reloaded module (epoch 3) within 15 s"
+	sleep 0.1
+done
+pids=""
+i=0
+while [ $i -lt 64 ]; do
+	sleep 2 &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+wait $pids
+r1=$(kstat refused_procs)
+i=0
+while :; do
+	jr=$(cat "$J"* | grep '"type":"refused"' | sed -n 's/.*"procs":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	[ "$jr" = "$r1" ] && break
+	i=$((i + 1))
+	[ $i -le 50 ] || break
+	sleep 0.2
+done
+say "refused: 64 alive at max_procs=32: the module refused $r1, the journal's refused lines say $jr"
+[ "$r1" -gt 0 ] || fail "nothing refused with 64 processes alive and max_procs=32"
+[ "$jr" = "$r1" ] || fail "refused lines add up to $jr, STATUS refused_procs is $r1"
+grep -q "the module refused [0-9]* processes" "$LOG" || fail "the daemon's log does not say it"
 
 # SIGTERM: a clean stop, the socket removed.
 kill -TERM "$dpid"
