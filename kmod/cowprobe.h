@@ -35,6 +35,14 @@ struct cp_counters {
 	atomic64_t c[__COWPROBE_C_MAX];
 };
 
+static inline void cp_counters_zero(struct cp_counters *cnt)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cnt->c); i++)
+		atomic64_set(&cnt->c[i], 0);
+}
+
 struct cp_region {
 	u64 start;
 	u64 end;
@@ -167,6 +175,7 @@ struct cp_pool {
 	void **chunks;
 	unsigned int nr_chunks;
 	size_t size;			/* of one record */
+	size_t zero;			/* its bytes zeroed when taken */
 	size_t stride;			/* between records: cache lines */
 	size_t node_off;		/* of its struct llist_node */
 	unsigned int max;		/* at most: the module parameter */

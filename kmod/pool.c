@@ -95,6 +95,7 @@ int cp_pool_init(struct cp_pool *pool, unsigned int max, size_t size,
 	int err;
 
 	pool->size = size;
+	pool->zero = size;
 	pool->stride = ALIGN(size, SMP_CACHE_BYTES);
 	pool->node_off = node_off;
 	pool->max = max;
@@ -145,7 +146,10 @@ void cp_hash_destroy(struct cp_hash *h)
 	h->heads = NULL;
 }
 
-/* A zeroed record, or NULL when every one is in use or waiting for RCU. */
+/*
+ * A record zeroed up to pool->zero, or NULL when every one is in use or
+ * waiting for RCU.
+ */
 void *cp_pool_get(struct cp_pool *pool)
 {
 	struct llist_node *n;
@@ -166,7 +170,7 @@ void *cp_pool_get(struct cp_pool *pool)
 	if (cp_pool_low(pool))
 		queue_work(system_unbound_wq, &pool->grow);
 	obj = (void *)n - pool->node_off;
-	memset(obj, 0, pool->size);
+	memset(obj, 0, pool->zero);
 	return obj;
 }
 

@@ -252,6 +252,7 @@ struct cp_proc *cp_proc_new(struct task_struct *leader, struct cp_proc *parent_r
 		goto refused;
 	}
 	atomic_inc(&cp_nr_procs);
+	cp_maps_reset(p);
 	INIT_LIST_HEAD(&p->threads);
 	INIT_LIST_HEAD(&p->exited);
 	INIT_LIST_HEAD(&p->exited_node);
@@ -269,6 +270,8 @@ struct cp_proc *cp_proc_new(struct task_struct *leader, struct cp_proc *parent_r
 			p->regions[i].end = parent_rec->regions[i].end;
 			memcpy(p->regions[i].name, parent_rec->regions[i].name,
 			       sizeof(p->regions[i].name));
+			/* not zeroed by the pool (cp_track_init) */
+			cp_counters_zero(&p->regions[i].cnt);
 		}
 		p->nr_regions = parent_rec->nr_regions;
 		p->ppid_pid = get_pid(parent_rec->pid);
@@ -450,6 +453,8 @@ int cp_track_init(void)
 			   offsetof(struct cp_proc, free_node));
 	if (err)
 		goto err_nomem;
+	/* regions are set when added or inherited, buckets by cp_maps_reset() */
+	cp_proc_pool.zero = offsetof(struct cp_proc, regions);
 	err = cp_pool_init(&cp_thread_pool, max_threads,
 			   sizeof(struct cp_thread),
 			   offsetof(struct cp_thread, free_node));

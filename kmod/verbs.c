@@ -175,14 +175,6 @@ int cp_unwatch(const struct cp_caller *c, pid_t nr, struct netlink_ext_ack *exta
 	return 0;
 }
 
-static void cp_counters_zero(struct cp_counters *cnt)
-{
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(cnt->c); i++)
-		atomic64_set(&cnt->c[i], 0);
-}
-
 static void cp_proc_zero(struct cp_proc *p)
 {
 	struct cp_thread *t;
