@@ -3,7 +3,7 @@
  * GET: one process (doit), or every record the caller may see, or one tree
  * (dump). A dump resumes after the last (tgid, serial) key it sent, so
  * records added or removed between two of its messages neither repeat nor
- * stop it; one record is put per hold of cp_lock.
+ * stop it; a few records are put per hold of cp_lock (CP_DUMP_BATCH).
  */
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -173,7 +173,15 @@ static int cp_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
-/* records passed over per hold of cp_lock: the caller sees none of them */
+/*
+ * Per hold of cp_lock a dump puts up to CP_DUMP_BATCH records, walking the
+ * tree from one to the next, and looks at up to CP_DUMP_SKIP (those the
+ * caller does not see too): one lookup of the resume key and one lock round
+ * trip serve them all. cp_lock is a raw spinlock, not preemptible on the RT
+ * kernels (6.12-rt) either: a hold is at most CP_DUMP_BATCH times what a
+ * GET of one record holds it, so the batch stays small.
+ */
+#define CP_DUMP_BATCH 16
 #define CP_DUMP_SKIP 32
 
 int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -181,7 +189,7 @@ int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct cp_dump *d = cp_dump_of(cb);
 	const struct cp_caller *c = &d->caller;
 	struct cp_proc *p;
-	int skipped, err;
+	int seen, put, err = 0;
 
 	if (d->refused) {
 		NL_SET_ERR_MSG_MOD(cb->extack,
@@ -189,34 +197,25 @@ int cp_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		return d->refused;
 	}
 	for (;;) {
-		/* one record per hold of cp_lock */
 		raw_spin_lock(&cp_lock);
 		p = cp_proc_from(d->tgid, d->serial);
-		for (skipped = 0; p && skipped < CP_DUMP_SKIP; skipped++) {
+		for (seen = 0, put = 0; p && seen < CP_DUMP_SKIP &&
+		     put < CP_DUMP_BATCH; seen++, p = cp_proc_next(p)) {
 			if (cp_may_see(c, p) &&
-			    (!d->root || cp_pid_nr(c, p->root_pid) == d->root))
-				break;
-			d->tgid = p->tgid;
-			d->serial = p->serial + 1;
-			p = cp_proc_from(d->tgid, d->serial);
-		}
-		if (!p) {
-			raw_spin_unlock(&cp_lock);
-			break;
-		}
-		if (skipped == CP_DUMP_SKIP) {
-			raw_spin_unlock(&cp_lock);
-			cond_resched();
-			continue;
-		}
-		err = cp_dump_one(skb, cb, c, p);
-		if (!err) {
+			    (!d->root || cp_pid_nr(c, p->root_pid) == d->root)) {
+				err = cp_dump_one(skb, cb, c, p);
+				if (err)
+					break;
+				put++;
+			}
+			/* given or passed over: the next hold resumes after it */
 			d->tgid = p->tgid;
 			d->serial = p->serial + 1;
 		}
 		raw_spin_unlock(&cp_lock);
-		if (err)
+		if (!p || err)
 			break;
+		cond_resched();
 	}
 	return skb->len;
 }
