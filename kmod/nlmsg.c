@@ -201,9 +201,9 @@ static int cp_put_threads(struct sk_buff *skb, const struct cp_caller *c,
 	struct cp_thread *t;
 	void *start, *pos;
 
-	threads = nla_nest_start(skb, COWPROBE_A_THREADS);
-	if (!threads)
+	if (skb_tailroom(skb) < nla_total_size(0))
 		return -EMSGSIZE;
+	threads = __skb_put(skb, nla_total_size(0));
 	list_for_each_entry(t, &p->threads, sibling) {
 		if (skb_tailroom(skb) < cp_thread_size()) {
 			nla_nest_cancel(skb, threads);
@@ -216,7 +216,7 @@ static int cp_put_threads(struct sk_buff *skb, const struct cp_caller *c,
 		__skb_put(skb, cp_w_nest_end(start, COWPROBE_A_THREAD, pos) -
 			  start);
 	}
-	nla_nest_end(skb, threads);
+	cp_w_nest_end(threads, COWPROBE_A_THREADS, skb_tail_pointer(skb));
 	return 0;
 }
 
