@@ -142,6 +142,31 @@ int cp_nl_get_done(struct netlink_callback *cb)
 	return 0;
 }
 
+/*
+ * genlmsg_put() as a dump calls it, inline (cp_family has no header of its
+ * own, hdrsize 0): genlmsg_put's nlmsg_put() is three calls more per record
+ * (__nlmsg_put, skb_put, memset), near a tenth of what a record costs.
+ */
+static void *cp_dump_hdr(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct genlmsghdr *g;
+	struct nlmsghdr *nlh;
+
+	if (skb_tailroom(skb) < nlmsg_total_size(GENL_HDRLEN))
+		return NULL;
+	nlh = __skb_put(skb, nlmsg_total_size(GENL_HDRLEN));
+	nlh->nlmsg_len = nlmsg_msg_size(GENL_HDRLEN);
+	nlh->nlmsg_type = cp_family.id;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = cb->nlh->nlmsg_seq;
+	nlh->nlmsg_pid = NETLINK_CB(cb->skb).portid;
+	g = nlmsg_data(nlh);
+	g->cmd = COWPROBE_CMD_GET;
+	g->version = cp_family.version;
+	g->reserved = 0;
+	return g + 1;
+}
+
 /* Puts p, or p without its threads when it alone does not fit a message. */
 static int cp_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 		       const struct cp_caller *c, const struct cp_proc *p)
@@ -150,16 +175,13 @@ static int cp_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	void *hdr;
 	int err;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &cp_family, NLM_F_MULTI, COWPROBE_CMD_GET);
+	hdr = cp_dump_hdr(skb, cb);
 	if (!hdr)
 		return -EMSGSIZE;
 	err = cp_put_proc(skb, c, p, true, 0);
 	if (err && first) {
 		genlmsg_cancel(skb, hdr);
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &cp_family, NLM_F_MULTI,
-				  COWPROBE_CMD_GET);
+		hdr = cp_dump_hdr(skb, cb);
 		if (!hdr)
 			return -EMSGSIZE;
 		err = cp_put_proc(skb, c, p, false,
