@@ -150,31 +150,23 @@ static u64 cp_other(const struct cp_counters *cnt, u64 *wp)
 	return *wp > classes ? *wp - classes : 0;
 }
 
-/*
- * COWPROBE_PROC_F_SPARSE: most counters of most records are 0, left out; a
- * COWPROBE_A_COUNTERS nest left empty so is left out whole (absent, it reads
- * as all 0 too). Any other nest is put even empty: its presence says
- * something (MAPS_OVERFLOW: the record has buckets). Room: cp_counters_size().
- */
+/* Room: cp_counters_size(). */
 static void *cp_w_counters(void *pos, int type, const struct cp_counters *cnt)
 {
-	u64 v[COWPROBE_C_MAX + 1];
+	u64 wp, other = cp_other(cnt, &wp);
 	void *nest = pos;
-	bool any = false;
 	int i;
 
-	v[COWPROBE_C_OTHER] = cp_other(cnt, &v[COWPROBE_C_WP_FAULTS]);
-	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++) {
-		if (i != COWPROBE_C_WP_FAULTS && i != COWPROBE_C_OTHER)
-			v[i] = atomic64_read(&cnt->c[i]);
-		any |= v[i] != 0;
-	}
-	if (!any && type == COWPROBE_A_COUNTERS)
-		return pos;
 	pos += NLA_HDRLEN;
-	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++)
-		if (v[i])
-			pos = cp_w_u64(pos, i, v[i], COWPROBE_C_PAD);
+	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++) {
+		u64 v = i == COWPROBE_C_WP_FAULTS ? wp :
+			i == COWPROBE_C_OTHER ? other :
+			atomic64_read(&cnt->c[i]);
+
+		/* COWPROBE_PROC_F_SPARSE: most counters of most records are 0 */
+		if (v)
+			pos = cp_w_u64(pos, i, v, COWPROBE_C_PAD);
+	}
 	return cp_w_nest_end(nest, type, pos);
 }
 

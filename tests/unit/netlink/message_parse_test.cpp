@@ -124,9 +124,9 @@ TEST(ParseProc, SparseRecordReadsAbsentCountersAsZero) {
   EXPECT_FALSE(dense->counters.has(COWPROBE_C_OTHER));
 }
 
-// A sparse record leaves out a counters nest whose counters are all 0, and
-// ppid, root and exit-ns at 0 (a live process of no watched tree, under a
-// dump of every record): each reads as 0, the counters as present.
+// A sparse record leaves out ppid, root and exit-ns at 0 (a live process of
+// no watched tree, under a dump of every record): each reads as 0. A parser
+// given no counters nest at all reads the counters as present and 0 too.
 TEST(ParseProc, SparseRecordReadsAbsentNestsAndZeroFieldsAsZero) {
   NlBytes m(kFamily, NLM_F_MULTI, 1, COWPROBE_CMD_GET);
   m.u32(COWPROBE_A_PID, 9)
