@@ -67,6 +67,63 @@ bool cp_threads_fit(const struct cp_proc *p)
 	       U16_MAX;
 }
 
+/*
+ * nla_put() is a few calls per attribute (nla_put, __nla_reserve, skb_put,
+ * memset, memcpy), some hundred guest instructions, and a record has ten or
+ * more: most of what a dump costs per record. The fixed attributes of a
+ * record, of a thread and its counters are instead written in room checked
+ * once for the most they can take, by the cp_w_*() helpers, which write at
+ * pos and return where the next attribute goes; __skb_put() then takes what
+ * was written. The bytes are those nla_put_*() would write.
+ */
+static __always_inline void *cp_w_attr(void *pos, int type, int len)
+{
+	struct nlattr *a = pos;
+
+	a->nla_type = type;
+	a->nla_len = nla_attr_size(len);
+	return nla_data(a);
+}
+
+static __always_inline void *cp_w_u32(void *pos, int type, u32 v)
+{
+	*(u32 *)cp_w_attr(pos, type, sizeof(v)) = v;
+	return pos + nla_total_size(sizeof(v));
+}
+
+/* As nla_put_u64_64bit: a pad attribute first if the u64 is unaligned. */
+static __always_inline void *cp_w_u64(void *pos, int type, u64 v, int pad)
+{
+	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) &&
+	    IS_ALIGNED((unsigned long)pos, 8)) {
+		cp_w_attr(pos, pad, 0);
+		pos += nla_total_size(0);
+	}
+	memcpy(cp_w_attr(pos, type, sizeof(v)), &v, sizeof(v));
+	return pos + nla_total_size(sizeof(v));
+}
+
+/* As nla_put_string, of s cut to size - 1 bytes: room nla_total_size(size) */
+static void *cp_w_str(void *pos, int type, const char *s, size_t size)
+{
+	size_t len = strnlen(s, size - 1);
+	char *d = cp_w_attr(pos, type, len + 1);
+
+	memcpy(d, s, len);
+	/* the NUL, then the padding zeroed as nla_put does */
+	memset(d + len, 0, nla_total_size(len + 1) - NLA_HDRLEN - len);
+	return pos + nla_total_size(len + 1);
+}
+
+static __always_inline void *cp_w_nest_end(void *nest, int type, void *end)
+{
+	struct nlattr *a = nest;
+
+	a->nla_type = type | NLA_F_NESTED;
+	a->nla_len = end - nest;
+	return end;
+}
+
 /* The classes a write-protect fault ends in; other is the rest. */
 static const u8 cp_wp_classes[] = {
 	COWPROBE_C_COPIES, COWPROBE_C_REUSES, COWPROBE_C_ZERO_FILLS,
@@ -93,28 +150,34 @@ static u64 cp_other(const struct cp_counters *cnt, u64 *wp)
 	return *wp > classes ? *wp - classes : 0;
 }
 
-static int cp_put_counters_as(struct sk_buff *skb, int type,
-			      const struct cp_counters *cnt)
+/* Room: cp_counters_size(). */
+static void *cp_w_counters(void *pos, int type, const struct cp_counters *cnt)
 {
-	struct nlattr *nest;
 	u64 wp, other = cp_other(cnt, &wp);
+	void *nest = pos;
 	int i;
 
-	nest = nla_nest_start(skb, type);
-	if (!nest)
-		return -EMSGSIZE;
+	pos += NLA_HDRLEN;
 	for (i = COWPROBE_C_WP_FAULTS; i <= COWPROBE_C_MAX; i++) {
 		u64 v = i == COWPROBE_C_WP_FAULTS ? wp :
 			i == COWPROBE_C_OTHER ? other :
 			atomic64_read(&cnt->c[i]);
 
 		/* COWPROBE_PROC_F_SPARSE: most counters of most records are 0 */
-		if (v && nla_put_u64_64bit(skb, i, v, COWPROBE_C_PAD)) {
-			nla_nest_cancel(skb, nest);
-			return -EMSGSIZE;
-		}
+		if (v)
+			pos = cp_w_u64(pos, i, v, COWPROBE_C_PAD);
 	}
-	nla_nest_end(skb, nest);
+	return cp_w_nest_end(nest, type, pos);
+}
+
+static int cp_put_counters_as(struct sk_buff *skb, int type,
+			      const struct cp_counters *cnt)
+{
+	void *start = skb_tail_pointer(skb);
+
+	if (skb_tailroom(skb) < cp_counters_size())
+		return -EMSGSIZE;
+	__skb_put(skb, cp_w_counters(start, type, cnt) - start);
 	return 0;
 }
 
@@ -126,23 +189,26 @@ static int cp_put_counters(struct sk_buff *skb, const struct cp_counters *cnt)
 static int cp_put_threads(struct sk_buff *skb, const struct cp_caller *c,
 			  const struct cp_proc *p)
 {
-	struct nlattr *threads, *thread;
+	struct nlattr *threads;
 	struct cp_thread *t;
+	void *start, *pos;
 
-	threads = nla_nest_start(skb, COWPROBE_A_THREADS);
-	if (!threads)
+	if (skb_tailroom(skb) < nla_total_size(0))
 		return -EMSGSIZE;
+	threads = __skb_put(skb, nla_total_size(0));
 	list_for_each_entry(t, &p->threads, sibling) {
-		thread = nla_nest_start(skb, COWPROBE_A_THREAD);
-		if (!thread ||
-		    nla_put_u32(skb, COWPROBE_A_PID, cp_pid_nr(c, t->tid)) ||
-		    cp_put_counters(skb, &t->cnt)) {
+		if (skb_tailroom(skb) < cp_thread_size()) {
 			nla_nest_cancel(skb, threads);
 			return -EMSGSIZE;
 		}
-		nla_nest_end(skb, thread);
+		start = skb_tail_pointer(skb);
+		pos = cp_w_u32(start + NLA_HDRLEN, COWPROBE_A_PID,
+			       cp_pid_nr(c, t->tid));
+		pos = cp_w_counters(pos, COWPROBE_A_COUNTERS, &t->cnt);
+		__skb_put(skb, cp_w_nest_end(start, COWPROBE_A_THREAD, pos) -
+			  start);
 	}
-	nla_nest_end(skb, threads);
+	cp_w_nest_end(threads, COWPROBE_A_THREADS, skb_tail_pointer(skb));
 	return 0;
 }
 
@@ -220,24 +286,44 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* Called with cp_lock held; pids as the caller's namespace reads them. */
+/* What cp_put_proc writes before the regions, at most. */
+static size_t cp_head_size(void)
+{
+	return 5 * nla_total_size(sizeof(u32)) + nla_total_size(TASK_COMM_LEN) +
+	       2 * nla_total_size_64bit(sizeof(u64)) + cp_counters_size();
+}
+
+/* COWPROBE_PROC_F_SPARSE: ppid and root left out when 0 (absent is 0) */
+static __always_inline void *cp_w_nonzero_u32(void *pos, int type, u32 v)
+{
+	return v ? cp_w_u32(pos, type, v) : pos;
+}
+
+/*
+ * Called with cp_lock held; pids as the caller's namespace reads them. The
+ * record is sparse: exit-ns, ppid, root and counters at 0 are left out.
+ */
 int cp_put_proc(struct sk_buff *skb, const struct cp_caller *c,
 		const struct cp_proc *p, bool threads, u32 extra_flags)
 {
 	u32 flags = p->flags | extra_flags | COWPROBE_PROC_F_SPARSE;
+	void *start = skb_tail_pointer(skb), *pos;
 
-	if (nla_put_u32(skb, COWPROBE_A_PID, cp_pid_nr(c, p->pid)) ||
-	    nla_put_u32(skb, COWPROBE_A_PPID, cp_pid_nr(c, p->ppid_pid)) ||
-	    nla_put_u32(skb, COWPROBE_A_ROOT, cp_pid_nr(c, p->root_pid)) ||
-	    nla_put_string(skb, COWPROBE_A_COMM, p->comm) ||
-	    nla_put_u32(skb, COWPROBE_A_PROC_FLAGS, flags) ||
-	    nla_put_u32(skb, COWPROBE_A_NR_THREADS, p->nr_threads) ||
-	    nla_put_u64_64bit(skb, COWPROBE_A_START_NS, p->start_ns,
-			      COWPROBE_A_PAD) ||
-	    nla_put_u64_64bit(skb, COWPROBE_A_EXIT_NS, p->exit_ns,
-			      COWPROBE_A_PAD) ||
-	    cp_put_counters(skb, &p->cnt) || cp_put_regions(skb, p) ||
-	    cp_put_maps(skb, p))
+	if (skb_tailroom(skb) < cp_head_size())
+		return -EMSGSIZE;
+	pos = cp_w_u32(start, COWPROBE_A_PID, cp_pid_nr(c, p->pid));
+	pos = cp_w_nonzero_u32(pos, COWPROBE_A_PPID, cp_pid_nr(c, p->ppid_pid));
+	pos = cp_w_nonzero_u32(pos, COWPROBE_A_ROOT, cp_pid_nr(c, p->root_pid));
+	pos = cp_w_str(pos, COWPROBE_A_COMM, p->comm, TASK_COMM_LEN);
+	pos = cp_w_u32(pos, COWPROBE_A_PROC_FLAGS, flags);
+	pos = cp_w_u32(pos, COWPROBE_A_NR_THREADS, p->nr_threads);
+	pos = cp_w_u64(pos, COWPROBE_A_START_NS, p->start_ns, COWPROBE_A_PAD);
+	if (p->exit_ns)
+		pos = cp_w_u64(pos, COWPROBE_A_EXIT_NS, p->exit_ns,
+			       COWPROBE_A_PAD);
+	pos = cp_w_counters(pos, COWPROBE_A_COUNTERS, &p->cnt);
+	__skb_put(skb, pos - start);
+	if (cp_put_regions(skb, p) || cp_put_maps(skb, p))
 		return -EMSGSIZE;
 	if (p->nr_folded &&
 	    (nla_put_u32(skb, COWPROBE_A_NR_FOLDED, p->nr_folded) ||

@@ -316,7 +316,9 @@ enum cowprobe_proc_flag {
 	/*
 	 * a counter at zero is left out of every COWPROBE_A_COUNTERS nest of
 	 * this record (its threads', regions', mappings' and folded ones too):
-	 * absent reads as 0
+	 * absent reads as 0. So are COWPROBE_A_PPID, COWPROBE_A_ROOT and
+	 * COWPROBE_A_EXIT_NS at 0 left out: absent, each reads as 0 too (the
+	 * nests are always put, empty if need be)
 	 */
 	COWPROBE_PROC_F_SPARSE = 1U << 6,
 };

@@ -124,6 +124,37 @@ TEST(ParseProc, SparseRecordReadsAbsentCountersAsZero) {
   EXPECT_FALSE(dense->counters.has(COWPROBE_C_OTHER));
 }
 
+// A sparse record leaves out ppid, root and exit-ns at 0 (a live process of
+// no watched tree, under a dump of every record): each reads as 0. A parser
+// given no counters nest at all reads the counters as present and 0 too.
+TEST(ParseProc, SparseRecordReadsAbsentNestsAndZeroFieldsAsZero) {
+  NlBytes m(kFamily, NLM_F_MULTI, 1, COWPROBE_CMD_GET);
+  m.u32(COWPROBE_A_PID, 9)
+      .str(COWPROBE_A_COMM, "sleep")
+      .u32(COWPROBE_A_PROC_FLAGS, COWPROBE_PROC_F_SPARSE | COWPROBE_PROC_F_AUTO)
+      .u32(COWPROBE_A_NR_THREADS, 1)
+      .u64(COWPROBE_A_START_NS, 5);
+  m.begin(COWPROBE_A_THREADS);
+  m.begin(COWPROBE_A_THREAD).u32(COWPROBE_A_PID, 9);
+  m.end();
+  m.end();
+  auto rec = parse_proc(m.msg());
+  ASSERT_TRUE(rec) << rec.error().what();
+  EXPECT_EQ(rec->pid, 9U);
+  EXPECT_EQ(rec->ppid, 0U);
+  EXPECT_EQ(rec->root, 0U);
+  EXPECT_EQ(rec->exit_ns, 0U);
+  EXPECT_FALSE(rec->exited());
+  EXPECT_EQ(rec->comm, "sleep");
+  ASSERT_EQ(rec->threads.size(), 1U);
+  for (const auto& field : counter_fields()) {
+    EXPECT_TRUE(rec->counters.has(field.attr)) << field.name;
+    EXPECT_EQ(rec->counters.*field.member, 0U) << field.name;
+    EXPECT_TRUE(rec->threads[0].counters.has(field.attr)) << field.name;
+    EXPECT_EQ(rec->threads[0].counters.*field.member, 0U) << field.name;
+  }
+}
+
 TEST(ParseProc, UnknownAttributesAreIgnored) {
   NlBytes m(kFamily, 0, 1, COWPROBE_CMD_GET);
   m.u32(COWPROBE_A_PID, 7).raw(kUnknownAttr, {1, 2, 3, 4, 5, 6, 7});
