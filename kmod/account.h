@@ -10,6 +10,7 @@
 
 #include <linux/atomic.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include "cowprobe.h"
 
 /*
@@ -52,6 +53,25 @@ static inline void cp_account(struct cp_thread *t, struct cp_proc *owner,
 			      enum cowprobe_counter c)
 {
 	cp_account_in(t, owner, m, addr, c, 1, cp_nr_regions(owner));
+}
+
+/*
+ * The handlers every tracked fault runs (do_wp_page's, the copy's and the
+ * reuse's) read the records as RCU-sched readers: a section with preemption
+ * off is an RCU read-side one for call_rcu() (track.c frees records so)
+ * since the flavours were merged in 4.20, and lockdep knows it. A kprobe
+ * handler has preemption off already, an ftrace callback (fentry.c) may
+ * not: this turns it off for the cost of a preempt count, where
+ * rcu_read_lock() is two calls on the kernels of PREEMPT_RCU (Debian's).
+ */
+static __always_inline void cp_fault_rcu_lock(void)
+{
+	rcu_read_lock_sched_notrace();
+}
+
+static __always_inline void cp_fault_rcu_unlock(void)
+{
+	rcu_read_unlock_sched_notrace();
 }
 
 #endif /* _COWPROBE_ACCOUNT_H */

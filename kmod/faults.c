@@ -40,25 +40,6 @@ static unsigned long cp_arg(struct pt_regs *regs, unsigned int n)
 }
 
 /*
- * The handlers every tracked fault runs (do_wp_page's, the copy's and the
- * reuse's) read the records as RCU-sched readers: a section with preemption
- * off is an RCU read-side one for call_rcu() (track.c frees records so)
- * since the flavours were merged in 4.20, and lockdep knows it. A kprobe
- * handler has preemption off already, an ftrace callback (fentry.c) may
- * not: this turns it off for the cost of a preempt count, where
- * rcu_read_lock() is two calls on the kernels of PREEMPT_RCU (Debian's).
- */
-static __always_inline void cp_fault_rcu_lock(void)
-{
-	rcu_read_lock_sched_notrace();
-}
-
-static __always_inline void cp_fault_rcu_unlock(void)
-{
-	rcu_read_unlock_sched_notrace();
-}
-
-/*
  * Source-page attributes, read racily: they only label the fault. This is
  * on every tracked fault's path: the zero page is told by its pfn, and a
  * PTE in a mapping of struct pages (not VM_PFNMAP or VM_MIXEDMAP, not
