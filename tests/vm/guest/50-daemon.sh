@@ -13,7 +13,8 @@
 #  5. a stopped daemon with a small socket buffer overflows: the journal's
 #     gaps add up to the module's exits_dropped;
 #  6. processes the module refuses at max_procs get no exit record: the
-#     journal's "refused" lines add up to STATUS's refused_procs;
+#     journal's "refused" lines add up to STATUS's refused_procs (the
+#     module is then loaded again as it was, for the tests after this one);
 #     SIGTERM stops it cleanly.
 set -u
 N=${COWPROBED_TEST_COUNT:-10000}
@@ -223,6 +224,7 @@ grep -q '"reason":"overflow"' "$J" || fail "no overflow gap in the journal"
 [ "$flood" -le 300 ] && [ $((flood + dropped)) -ge 300 ] || fail "$flood cpflood records with $dropped dropped"
 
 # 6. Refused at the module's limit: 64 processes alive at once, 32 records.
+lp0=$(kstat limit_procs)
 rmmod cowprobe && insmod /lib/modules/cowprobe.ko max_procs=32 || fail "reload with max_procs=32"
 i=0
 until [ "$(dstatus | field epoch)" = 3 ] && [ "$(dstatus | field joined)" = true ]; do
@@ -251,6 +253,15 @@ say "refused: 64 alive at max_procs=32: the module refused $r1, the journal's re
 [ "$r1" -gt 0 ] || fail "nothing refused with 64 processes alive and max_procs=32"
 [ "$jr" = "$r1" ] || fail "refused lines add up to $jr, STATUS refused_procs is $r1"
 grep -q "the module refused [0-9]* processes" "$LOG" || fail "the daemon's log does not say it"
+# the tests after this one want the module as loaded, not at max_procs=32
+rmmod cowprobe && insmod /lib/modules/cowprobe.ko max_procs="$lp0" || fail "reload with max_procs=$lp0"
+i=0
+until [ "$(dstatus | field epoch)" = 4 ] && [ "$(dstatus | field joined)" = true ]; do
+	i=$((i + 1))
+	[ $i -le 150 ] || fail "the daemon did not join the module reloaded with its defaults (epoch 4) within 15 s"
+	sleep 0.1
+done
+[ "$(kstat limit_procs)" = "$lp0" ] || fail "max_procs $(kstat limit_procs) after the reload, want $lp0 as before"
 
 # SIGTERM: a clean stop, the socket removed.
 kill -TERM "$dpid"
