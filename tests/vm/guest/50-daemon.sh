@@ -225,13 +225,17 @@ grep -q '"reason":"overflow"' "$J" || fail "no overflow gap in the journal"
 
 # 6. Refused at the module's limit: 64 processes alive at once, 32 records.
 lp0=$(kstat limit_procs)
-rmmod cowprobe && insmod /lib/modules/cowprobe.ko max_procs=32 || fail "reload with max_procs=32"
-i=0
-until [ "$(dstatus | field epoch)" = 3 ] && [ "$(dstatus | field joined)" = true ]; do
-	i=$((i + 1))
-	[ $i -le 150 ] || fail "the daemon did not join the reloaded module (epoch 3) within 15 s"
-	sleep 0.1
-done
+# reload MAX_PROCS EPOCH: the module again, the daemon joined in that epoch
+reload() {
+	rmmod cowprobe && insmod /lib/modules/cowprobe.ko max_procs="$1" || fail "reload with max_procs=$1"
+	i=0
+	until [ "$(dstatus | field epoch)" = "$2" ] && [ "$(dstatus | field joined)" = true ]; do
+		i=$((i + 1))
+		[ $i -le 150 ] || fail "the daemon did not join the reloaded module (epoch $2) within 15 s"
+		sleep 0.1
+	done
+}
+reload 32 3
 pids=""
 i=0
 while [ $i -lt 64 ]; do
@@ -254,13 +258,7 @@ say "refused: 64 alive at max_procs=32: the module refused $r1, the journal's re
 [ "$jr" = "$r1" ] || fail "refused lines add up to $jr, STATUS refused_procs is $r1"
 grep -q "the module refused [0-9]* processes" "$LOG" || fail "the daemon's log does not say it"
 # the tests after this one want the module as loaded, not at max_procs=32
-rmmod cowprobe && insmod /lib/modules/cowprobe.ko max_procs="$lp0" || fail "reload with max_procs=$lp0"
-i=0
-until [ "$(dstatus | field epoch)" = 4 ] && [ "$(dstatus | field joined)" = true ]; do
-	i=$((i + 1))
-	[ $i -le 150 ] || fail "the daemon did not join the module reloaded with its defaults (epoch 4) within 15 s"
-	sleep 0.1
-done
+reload "$lp0" 4
 [ "$(kstat limit_procs)" = "$lp0" ] || fail "max_procs $(kstat limit_procs) after the reload, want $lp0 as before"
 
 # SIGTERM: a clean stop, the socket removed.
