@@ -339,7 +339,6 @@ void cp_probes_enable(bool on);
 int cp_fentry_place(enum cp_role r, char *symbol);
 int cp_fentry_enable(enum cp_role r, bool on);
 void cp_fentry_remove(enum cp_role r);
-u64 cp_fentry_missed_of(enum cp_role r);
 
 /* faults.c: the handlers, and where the copy and reuse calls come from */
 struct kprobe;

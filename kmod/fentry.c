@@ -33,7 +33,7 @@ MODULE_PARM_DESC(fentry,
  * No ftrace_test_recursion_trylock() (about 20 instructions a hit): the
  * callbacks cannot recurse. Neither calls the function it hooks, or
  * anything that faults on user memory or adds an anonymous page; what they
- * call is this module's lookups and counters, and RCU-sched (faults.c)
+ * call is this module's lookups and counters, and RCU-sched (account.h)
  * keeps preemption off while they read records. Both functions run in task
  * context only, with RCU watching (page faults, GUP).
  */
@@ -99,12 +99,6 @@ void cp_fentry_remove(enum cp_role r)
 	cp_fentry[r].filtered = false;
 }
 
-/* no recursion lock, so nothing missed (see above) */
-u64 cp_fentry_missed_of(enum cp_role r)
-{
-	return 0;
-}
-
 #else /* no arguments for ftrace callbacks: kprobes only */
 
 int cp_fentry_place(enum cp_role r, char *symbol)
@@ -119,11 +113,6 @@ int cp_fentry_enable(enum cp_role r, bool on)
 
 void cp_fentry_remove(enum cp_role r)
 {
-}
-
-u64 cp_fentry_missed_of(enum cp_role r)
-{
-	return 0;
 }
 
 #endif

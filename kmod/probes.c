@@ -292,11 +292,10 @@ void cp_probe_info(unsigned int i, struct cp_probe_info *info)
 		     p->handler ? COWPROBE_PROBE_HOOK_KRETPROBE :
 				  COWPROBE_PROBE_HOOK_KPROBE;
 	info->nmissed = 0;
-	if (p->active && p->on_fentry)
-		info->nmissed = cp_fentry_missed_of(i);
-	else if (p->active && p->handler)
+	/* an ftrace callback misses none: it takes no recursion lock */
+	if (p->active && p->handler)
 		info->nmissed = p->krp.nmissed + p->krp.kp.nmissed;
-	else if (p->active)
+	else if (p->active && !p->on_fentry)
 		info->nmissed = p->kp.nmissed;
 	info->hits = cp_probe_hits(i);
 }
