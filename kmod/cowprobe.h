@@ -338,6 +338,10 @@ void cp_probes_enable(bool on);
 /* fentry.c: do_wp_page and new-anon-rmap as ftrace callbacks, where it can */
 int cp_fentry_place(enum cp_role r, char *symbol);
 int cp_fentry_enable(enum cp_role r, bool on);
+enum cowprobe_probe_hook cp_fentry_hook(enum cp_role r);
+/* its trampolines (asm) for ftrace direct calls, where CP_FENTRY_DIRECT */
+void cp_direct_wp(void);
+void cp_direct_rmap(void);
 void cp_fentry_remove(enum cp_role r);
 
 /* faults.c: the handlers, and where the copy and reuse calls come from */
@@ -347,6 +351,7 @@ struct pt_regs;
 #define CP_HUGE_DATA_SIZE sizeof(unsigned long)
 struct vm_fault;
 struct vm_area_struct;
+/* notrace: the fentry hooks call them on every write fault (fentry.c) */
 void cp_wp_start(struct vm_fault *vmf);
 void cp_rmap_new(struct vm_area_struct *vma, unsigned long addr,
 		 unsigned long ret);

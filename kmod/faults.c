@@ -190,66 +190,78 @@ static bool cp_from_wp(unsigned long ret)
  * WP_FAULTS = the sum of the classes at every moment, with one counter fewer
  * to touch per fault.
  */
-void cp_wp_start(struct vm_fault *vmf)
+/*
+ * An untracked task writing into a tracked process (ptrace, or a kernel
+ * thread using its mm, as 5.10's io-wq did): counted in the owner, its
+ * outcome unseen (other: wp_faults beyond the classes, nlmsg.c). Out of
+ * line: the tracked fault's path keeps fewer registers.
+ */
+static noinline void cp_wp_untracked(struct vm_fault *vmf)
 {
-	struct mm_struct *mm = vmf->vma->vm_mm;
+	struct cp_proc *owner = cp_proc_by_mm(vmf->vma->vm_mm);
 	unsigned long addr = vmf->address;
+	struct cp_map *m;
+
+	if (!owner)
+		return;
+	m = cp_map_of(owner, vmf->vma, addr);
+	cp_account(NULL, owner, m, addr, COWPROBE_C_WP_FAULTS);
+	cp_account(NULL, owner, m, addr, COWPROBE_C_REMOTE_WP_FAULTS);
+}
+
+notrace void cp_wp_start(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr = vmf->address;
+	enum cowprobe_counter class;
 	struct cp_proc *owner;
 	struct cp_thread *t;
-	struct cp_fault *f;
+	struct cp_map *m;
+	unsigned int n;
 	u8 flags;
 
 	cp_fault_rcu_lock();
 	t = cp_thread_lookup(current);
 	if (!t) {
-		/*
-		 * An untracked task writing into a tracked process (ptrace, or a
-		 * kernel thread using its mm, as 5.10's io-wq did): outcome unseen.
-		 */
-		owner = mm != current->mm || (current->flags & PF_KTHREAD) ?
-			cp_proc_by_mm(mm) : NULL;
-		if (owner) {
-			struct cp_map *m = cp_map_of(owner, vmf->vma, addr);
-
-			/* other: wp_faults beyond the classes (nlmsg.c) */
-			cp_account(NULL, owner, m, addr, COWPROBE_C_WP_FAULTS);
-			cp_account(NULL, owner, m, addr,
-				   COWPROBE_C_REMOTE_WP_FAULTS);
-		}
+		if (unlikely(mm != current->mm || (current->flags & PF_KTHREAD)))
+			cp_wp_untracked(vmf);
 		goto out;
 	}
-	f = &t->f;
-	f->in_wp = false;
-	flags = cp_page_flags(vmf->vma, vmf->orig_pte);
-	if (vmf->vma->vm_flags & VM_SHARED)
+	t->f.in_wp = false;
+	flags = cp_page_flags(vma, vmf->orig_pte);
+	if (vma->vm_flags & VM_SHARED)
 		flags |= CP_WP_SHARED;
 	if (vmf->flags & FAULT_FLAG_UNSHARE)
 		flags |= CP_WP_UNSHARE;
-	if (mm != current->mm)
+	owner = t->proc;
+	if (unlikely(mm != current->mm)) {
 		flags |= CP_WP_REMOTE;
-	owner = flags & CP_WP_REMOTE ? cp_proc_by_mm(mm) : t->proc;
-	if (!owner)
-		goto out;
-	f->wp_flags = flags;
-	f->wp_addr = addr;
-	f->mm = mm;
-	f->wp_owner = owner->serial;
-	f->wp_nreg = cp_nr_regions(owner);
+		owner = cp_proc_by_mm(mm);
+		if (!owner)
+			goto out;
+	}
+	n = cp_nr_regions(owner);
 	/* the call only for a watch with --maps: this is every fault's path */
-	f->wp_map = READ_ONCE(owner->flags) & COWPROBE_PROC_F_MAPS ?
-		    cp_map_of(owner, vmf->vma, addr) : NULL;
-	f->wp_class = flags & CP_WP_SHARED ? COWPROBE_C_SHARED_WRITES :
-					     COWPROBE_C_OTHER;
-	cp_account_in(t, owner, f->wp_map, addr, COWPROBE_C_WP_FAULTS, 1,
-		      f->wp_nreg);
+	m = READ_ONCE(owner->flags) & COWPROBE_PROC_F_MAPS ?
+	    cp_map_of(owner, vma, addr) : NULL;
+	class = flags & CP_WP_SHARED ? COWPROBE_C_SHARED_WRITES :
+				       COWPROBE_C_OTHER;
+	t->f.wp_flags = flags;
+	t->f.wp_addr = addr;
+	t->f.mm = mm;
+	t->f.wp_owner = owner->serial;
+	t->f.wp_nreg = n;
+	t->f.wp_map = m;
+	t->f.wp_class = class;
+	cp_account_in(t, owner, m, addr, COWPROBE_C_WP_FAULTS, 1, n);
 	/* other is not counted: it is what wp_faults holds beyond the classes */
-	if (f->wp_class != COWPROBE_C_OTHER)
-		cp_account_in(t, owner, f->wp_map, addr, f->wp_class, 1,
-			      f->wp_nreg);
+	if (class != COWPROBE_C_OTHER)
+		cp_account_in(t, owner, m, addr, class, 1, n);
 	if (flags & CP_WP_REMOTE)
-		cp_account_in(t, owner, f->wp_map, addr,
-			      COWPROBE_C_REMOTE_WP_FAULTS, 1, f->wp_nreg);
-	f->in_wp = true;
+		cp_account_in(t, owner, m, addr, COWPROBE_C_REMOTE_WP_FAULTS, 1,
+			      n);
+	t->f.in_wp = true;
 	this_cpu_inc(cp_hits[CP_PROBE_WP]);
 out:
 	cp_fault_rcu_unlock();
@@ -277,8 +289,11 @@ static enum cowprobe_counter cp_wp_class(const struct cp_fault *f,
 	return COWPROBE_C_COPIES;
 }
 
-/* The fault in progress copied or reused: from its provisional class to it. */
-static void cp_wp_outcome(struct cp_thread *t, enum cp_outcome out)
+/*
+ * The fault in progress copied or reused: from its provisional class to it.
+ * Inline in the copy's and the reuse's handler: no call on the fault path.
+ */
+static __always_inline void cp_wp_outcome(struct cp_thread *t, enum cp_outcome out)
 {
 	struct cp_fault *f = &t->f;
 	enum cowprobe_counter c;
@@ -312,8 +327,8 @@ static void cp_wp_outcome(struct cp_thread *t, enum cp_outcome out)
 }
 
 /* A new anonymous page at addr of vma, added by the call returning to ret. */
-void cp_rmap_new(struct vm_area_struct *vma, unsigned long addr,
-		 unsigned long ret)
+notrace void cp_rmap_new(struct vm_area_struct *vma, unsigned long addr,
+			 unsigned long ret)
 {
 	struct cp_thread *t;
 
