@@ -20,6 +20,16 @@
 #endif
 
 /*
+ * ftrace direct calls (fentry.c): the function's fentry site calls the
+ * module's own trampoline, where the function has no other direct call.
+ * x86-64; the API took an ftrace_ops in 5.16 (the _multi names until 6.5).
+ */
+#if defined(CP_FENTRY_ARGS) && defined(CONFIG_X86_64) && \
+	defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
+#define CP_FENTRY_DIRECT
+#endif
+
+/*
  * The faulting address of hugetlb_wp / hugetlb_cow:
  *   <= 6.11: (mm, vma, address, ptep, [flags,] pagecache_page, ptl)
  *   6.12+:   (pagecache_folio, vmf)

@@ -129,18 +129,23 @@ static int cp_probe_try(struct cp_probe *p, const char *symbol)
 	int err;
 
 	strscpy(p->symbol, symbol, sizeof(p->symbol));
-	/* an ftrace callback where fentry.c can place one; else a kprobe */
+	/*
+	 * On the fentry call where fentry.c can hook it; else, or where that
+	 * cannot be registered now, a kprobe.
+	 */
 	p->on_fentry = false;
 	err = cp_fentry_place(r, p->symbol);
 	if (!err) {
 		/* with idle_disarm, armed by arm.c while tracking */
 		err = cp_idle_disarm ? 0 : cp_fentry_enable(r, true);
-		if (err)
-			cp_fentry_remove(r);
-		else
+		if (!err) {
 			p->on_fentry = true;
-		p->error = err;
-		return err;
+			p->error = 0;
+			return 0;
+		}
+		pr_info("%s: fentry hook not registered (%d): a kprobe\n",
+			p->symbol, err);
+		cp_fentry_remove(r);
 	}
 	/* a failed registration may leave state behind: start from scratch */
 	if (p->handler) {
@@ -208,6 +213,24 @@ static void cp_probe_remove(struct cp_probe *p)
 	p->active = false;
 }
 
+static enum cowprobe_probe_hook cp_probe_hook(struct cp_probe *p)
+{
+	if (!p->active)
+		return COWPROBE_PROBE_HOOK_NONE;
+	if (p->on_fentry)
+		return cp_fentry_hook(p - cp_probes);
+	return p->handler ? COWPROBE_PROBE_HOOK_KRETPROBE :
+			    COWPROBE_PROBE_HOOK_KPROBE;
+}
+
+static const char *const cp_hook_names[] = {
+	[COWPROBE_PROBE_HOOK_NONE] = "none",
+	[COWPROBE_PROBE_HOOK_KPROBE] = "kprobe",
+	[COWPROBE_PROBE_HOOK_KRETPROBE] = "kretprobe",
+	[COWPROBE_PROBE_HOOK_FTRACE] = "ftrace callback",
+	[COWPROBE_PROBE_HOOK_DIRECT] = "ftrace direct call",
+};
+
 int cp_probes_init(void)
 {
 	int i, err;
@@ -224,8 +247,7 @@ int cp_probes_init(void)
 		if (!err) {
 			p->active = true;
 			pr_info("probe %s on %s (%s)\n", p->name, p->symbol,
-				p->on_fentry ? "ftrace" :
-				p->handler ? "kretprobe" : "kprobe");
+				cp_hook_names[cp_probe_hook(p)]);
 			continue;
 		}
 		if (p->essential) {
@@ -287,10 +309,7 @@ void cp_probe_info(unsigned int i, struct cp_probe_info *info)
 	info->symbol = p->symbol;
 	info->state = p->active ? COWPROBE_PROBE_ACTIVE : COWPROBE_PROBE_ABSENT;
 	info->error = p->active ? 0 : p->error;
-	info->hook = !p->active ? COWPROBE_PROBE_HOOK_NONE :
-		     p->on_fentry ? COWPROBE_PROBE_HOOK_FTRACE :
-		     p->handler ? COWPROBE_PROBE_HOOK_KRETPROBE :
-				  COWPROBE_PROBE_HOOK_KPROBE;
+	info->hook = cp_probe_hook(p);
 	info->nmissed = 0;
 	/* an ftrace callback misses none: it takes no recursion lock */
 	if (p->active && p->handler)

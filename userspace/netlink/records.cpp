@@ -90,6 +90,8 @@ std::string_view probe_hook_name(std::uint32_t hook) {
       return "kretprobe";
     case COWPROBE_PROBE_HOOK_FTRACE:
       return "ftrace";
+    case COWPROBE_PROBE_HOOK_DIRECT:
+      return "direct";
     default:
       return "unknown";
   }

@@ -404,6 +404,7 @@ enum cowprobe_probe_hook {
 	COWPROBE_PROBE_HOOK_KPROBE,	/* kprobe at entry (int3 or ftrace) */
 	COWPROBE_PROBE_HOOK_KRETPROBE,	/* kretprobe: entry and return */
 	COWPROBE_PROBE_HOOK_FTRACE,	/* ftrace callback, arguments only */
+	COWPROBE_PROBE_HOOK_DIRECT,	/* ftrace direct call to a trampoline */
 };
 
 enum cowprobe_class_attr {

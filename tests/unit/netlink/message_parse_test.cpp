@@ -238,7 +238,7 @@ TEST(ParseStatus, StatusWithProbes) {
       .u32(COWPROBE_PROBE_A_ERROR, 0)
       .u64(COWPROBE_PROBE_A_NMISSED, 0)
       .u64(COWPROBE_PROBE_A_HITS, 321)
-      .u32(COWPROBE_PROBE_A_HOOK, COWPROBE_PROBE_HOOK_FTRACE)
+      .u32(COWPROBE_PROBE_A_HOOK, COWPROBE_PROBE_HOOK_DIRECT)
       .end();
   m.begin(COWPROBE_A_PROBE)
       .str(COWPROBE_PROBE_A_NAME, "wp_page_copy")
@@ -269,12 +269,22 @@ TEST(ParseStatus, StatusWithProbes) {
   EXPECT_EQ(st->probes[0].name, "do_wp_page");
   EXPECT_EQ(st->probes[0].state, static_cast<std::uint32_t>(COWPROBE_PROBE_ACTIVE));
   EXPECT_EQ(st->probes[0].hits, 321U);
-  EXPECT_EQ(probe_hook_name(st->probes[0].hook), "ftrace");
+  EXPECT_EQ(probe_hook_name(st->probes[0].hook), "direct");
   // a module before 2026-12-08 sends no hook: read as not known
   EXPECT_EQ(probe_hook_name(st->probes[1].hook), "-");
   EXPECT_EQ(st->probes[1].name, "wp_page_copy");
   EXPECT_EQ(st->probes[1].symbol, "");
   EXPECT_EQ(st->probes[1].error, -ENOENT);
+}
+
+TEST(ProbeHookName, NamesEveryHookAndAnUnknownOne) {
+  EXPECT_EQ(probe_hook_name(COWPROBE_PROBE_HOOK_NONE), "-");
+  EXPECT_EQ(probe_hook_name(COWPROBE_PROBE_HOOK_KPROBE), "kprobe");
+  EXPECT_EQ(probe_hook_name(COWPROBE_PROBE_HOOK_KRETPROBE), "kretprobe");
+  EXPECT_EQ(probe_hook_name(COWPROBE_PROBE_HOOK_FTRACE), "ftrace");
+  EXPECT_EQ(probe_hook_name(COWPROBE_PROBE_HOOK_DIRECT), "direct");
+  // a newer module's hook this build does not know
+  EXPECT_EQ(probe_hook_name(COWPROBE_PROBE_HOOK_DIRECT + 1), "unknown");
 }
 
 TEST(ParseStatus, ClassSelfCheck) {

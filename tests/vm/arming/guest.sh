@@ -5,9 +5,10 @@
 # STATUS and the kernel's own /sys/kernel/debug/kprobes/list: disarmed at
 # load, armed inside a cowprobe stat, disarmed after; 100 stat runs each arm
 # and disarm once under a fault load, without a crash; and scenarios exact
-# with the probes armed and disarmed around every run. Then the same with
-# fentry=0: do_wp_page and new-anon-rmap as kprobes instead of ftrace
-# callbacks (fentry.c; the kprobes are what 5.10 has).
+# with the probes armed and disarmed around every run. Then scenarios again
+# after reloads with fentry_direct=0 (do_wp_page and new-anon-rmap as ftrace
+# callbacks instead of direct calls, as where another direct call sits on
+# the function) and with fentry=0 (kprobes, what 5.10 has).
 set -u
 say() { echo "arming-1cpu: $*"; }
 fail() {
@@ -36,8 +37,8 @@ idle() {
 [ "$(nproc)" = 1 ] || fail "run with one vCPU, not $(nproc)"
 say "hooks: $(hooks)"
 # reuse: inline and notrace on 6.1 and 6.12, so an int3 kprobe
-[ "$(hooks)" = "do_wp_page=ftrace new_anon_rmap=ftrace wp_page_reuse=kprobe" ] ||
-	fail "hooks $(hooks), want ftrace callbacks for do_wp_page and new_anon_rmap"
+[ "$(hooks)" = "do_wp_page=direct new_anon_rmap=direct wp_page_reuse=kprobe" ] ||
+	fail "hooks $(hooks), want ftrace direct calls for do_wp_page and new_anon_rmap"
 set -- $(klist)
 say "loaded: armed $(js armed), armings $(js armings), $2 of $1 probes disabled (kprobes and ftrace callbacks)"
 [ "$(js armed)" = false ] && [ "$(js armings)" = 0 ] || fail "armed at load on one vCPU: $(cowprobe status)"
@@ -71,6 +72,22 @@ cowprobe check --repeat 1 child-writes parent-after-wait parent-writes-child-ali
 	threads zero-page file-private remote || fail "scenarios with run-time arming"
 say "scenarios exact; armings $(js armings)"
 
+# ftrace callbacks, as where the function has a direct call already
+scenarios="child-writes parent-after-wait parent-writes-child-alive several-children threads zero-page file-private remote"
+rmmod cowprobe && insmod /lib/modules/cowprobe.ko fentry_direct=0 || fail "reload with fentry_direct=0"
+say "fentry_direct=0: hooks: $(hooks)"
+[ "$(hooks)" = "do_wp_page=ftrace new_anon_rmap=ftrace wp_page_reuse=kprobe" ] ||
+	fail "hooks $(hooks) with fentry_direct=0, want ftrace callbacks"
+set -- $(klist)
+[ "$(js armed)" = false ] && [ "$1" -gt 0 ] && [ "$2" = "$1" ] ||
+	fail "fentry_direct=0: $2 of $1 probes disabled at load: $(ours) $(fentries)"
+# shellcheck disable=SC2086 # one word per scenario
+cowprobe check --repeat 1 $scenarios || fail "scenarios with ftrace callbacks (fentry_direct=0)"
+idle || fail "fentry_direct=0: still armed after the scenarios"
+set -- $(klist)
+say "fentry_direct=0: scenarios exact; after: armings $(js armings), $2 of $1 probes disabled"
+[ "$2" = "$1" ] || fail "fentry_direct=0: not disarmed after the scenarios: $(ours) $(fentries)"
+
 # the same with kprobes only, as where the kernel gives callbacks no arguments
 rmmod cowprobe && insmod /lib/modules/cowprobe.ko fentry=0 || fail "reload with fentry=0"
 say "fentry=0: hooks: $(hooks)"
@@ -78,8 +95,8 @@ say "fentry=0: hooks: $(hooks)"
 	fail "hooks $(hooks) with fentry=0, want kprobes"
 set -- $(klist)
 [ "$(js armed)" = false ] && [ "$1" -gt 0 ] && [ "$2" = "$1" ] || fail "fentry=0: $2 of $1 probes disabled at load: $(ours)"
-cowprobe check --repeat 1 child-writes parent-after-wait parent-writes-child-alive several-children \
-	threads zero-page file-private remote || fail "scenarios with kprobes (fentry=0)"
+# shellcheck disable=SC2086 # one word per scenario
+cowprobe check --repeat 1 $scenarios || fail "scenarios with kprobes (fentry=0)"
 idle || fail "fentry=0: still armed after the scenarios"
 set -- $(klist)
 say "fentry=0: scenarios exact; after: armings $(js armings), $2 of $1 probes disabled"
