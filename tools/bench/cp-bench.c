@@ -14,7 +14,10 @@
  *       fork, the child's T threads write N pages between them; unit: one
  *       fork
  *
- * Output: "cp-bench WORKLOAD ns_per_unit=X units_per_s=Y samples=S".
+ * Output: "cp-bench WORKLOAD ns_per_unit=X units_per_s=Y samples=S
+ * faults_per_unit=F", F the page faults (minor, this process and its
+ * children) per unit over the samples: a run whose F differs from another's
+ * took another path (who ran first after fork), not a slower one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +132,16 @@ static double sample(const char *workload)
 	return (double)(now_ns() - t0) / units;
 }
 
+/* minor page faults so far of this process and its reaped children */
+static long minflt(void)
+{
+	struct rusage self, children;
+
+	if (getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_CHILDREN, &children))
+		die("getrusage");
+	return self.ru_minflt + children.ru_minflt;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -139,6 +153,7 @@ int main(int argc, char **argv)
 {
 	const char *workload;
 	double v[101];
+	long faults;
 
 	if (argc < 2)
 		goto usage;
@@ -170,11 +185,14 @@ int main(int argc, char **argv)
 	if (strcmp(workload, "storm"))
 		fill();
 	sample(workload); /* warm-up: page tables, caches, the first exec's faults */
+	faults = minflt();
 	for (unsigned int s = 0; s < samples; s++)
 		v[s] = sample(workload);
+	faults = minflt() - faults;
 	qsort(v, samples, sizeof(v[0]), cmp);
-	printf("cp-bench %s ns_per_unit=%.0f units_per_s=%.0f samples=%u\n", workload,
-	       v[samples / 2], 1e9 / v[samples / 2], samples);
+	printf("cp-bench %s ns_per_unit=%.0f units_per_s=%.0f samples=%u faults_per_unit=%.2f\n",
+	       workload, v[samples / 2], 1e9 / v[samples / 2], samples,
+	       (double)faults / ((double)samples * (strcmp(workload, "storm") ? forks : procs)));
 	return 0;
 usage:
 	fprintf(stderr, "usage: cp-bench fork-write|storm|threads [--pages N] [--forks F] "

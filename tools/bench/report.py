@@ -24,7 +24,7 @@ UNIT = {"icount": "guest instructions", "wall": "guest ns (wall clock, TCG)"}
 
 
 def parse(path):
-    results, hits, kernel = {}, {}, None
+    results, faults, hits, kernel = {}, {}, {}, None
     for line in path.read_text(errors="replace").splitlines():
         f = line.split()
         if not f:
@@ -33,11 +33,13 @@ def parse(path):
             kernel = dict(kv.split("=", 1) for kv in f[1:] if "=" in kv).get("kernel")
         elif f[0] == "RESULT" and len(f) == 5 and f[4].isdigit():
             results.setdefault(f[3], {}).setdefault(f[2], []).append(int(f[4]))
+        elif f[0] == "FAULTS" and len(f) == 5:
+            faults.setdefault(f[3], {}).setdefault(f[2], []).append(float(f[4]))
         elif f[0] == "HITS" and len(f) == 5:
             h = hits.setdefault(f[2], {"probe_hits": 0, "wp_faults": 0})
             h["probe_hits"] += int(f[3])
             h["wp_faults"] += int(f[4])
-    return kernel, results, hits
+    return kernel, results, faults, hits
 
 
 def main():
@@ -53,7 +55,7 @@ def main():
         sys.exit(f"bench: no results in {out}")
     for path in files:
         line, clock = path.name[: -len(".txt")].rsplit(".", 1)
-        kernel, results, hits = parse(path)
+        kernel, results, faults, hits = parse(path)
         entry = report["lines"].setdefault(line, {"kernel": kernel})
         table = entry.setdefault(clock, {"unit": UNIT.get(clock, clock), "workloads": {}})
         for w, by_mode in results.items():
@@ -64,6 +66,7 @@ def main():
                     "rounds": len(v),
                     "spread": (max(v) - min(v)) / statistics.median(v) if v else None,
                     "ratio": statistics.median(v) / base if base else None,
+                    "faults_per_unit": faults.get(w, {}).get(m),
                 }
                 for m, v in by_mode.items()
             }
@@ -94,6 +97,20 @@ def main():
             if h["per_fault"] is not None:
                 print(f"{ln} {w}: {h['probe_hits']} probe hits for {h['wp_faults']} tracked wp faults "
                       f"({h['per_fault']:.2f} per fault)")
+    for ln, e in report["lines"].items():
+        for w, by_mode in e.get("icount", {}).get("workloads", {}).items():
+            off = (by_mode.get("off") or {}).get("faults_per_unit")
+            if not off:
+                continue
+            base = statistics.median(off)
+            odd = {m: r["faults_per_unit"] for m, r in by_mode.items()
+                   if r.get("faults_per_unit")
+                   and any(abs(x / base - 1) > 0.02 for x in r["faults_per_unit"])}
+            if odd:
+                print(f"{ln} {w}: page faults per unit differ from off's {base:.2f} in "
+                      + ", ".join(f"{m} (rounds: {' '.join(f'{x:.2f}' for x in v)})" for m, v in odd.items())
+                      + ": the workload took another path there (who ran first after fork), "
+                      "so those rows cost more for that, not for the module")
     print(f"\nbench: {out / 'bench.json'}")
     chart(out, report)
 
