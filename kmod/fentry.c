@@ -163,9 +163,9 @@ int cp_fentry_place(enum cp_role r, char *symbol)
 
 	if (!fentry || !cp_fentry[r].ops.func)
 		return -EOPNOTSUPP;
-	/* fails with -EINVAL where the symbol is not an ftrace location */
 	cp_fentry[r].symbol = symbol;
 	cp_fentry[r].no_direct = !fentry_direct || !cp_fentry[r].tramp;
+	/* fails with -EINVAL where the symbol is not an ftrace location */
 	err = ftrace_set_filter(&cp_fentry[r].ops, symbol, strlen(symbol), 1);
 	if (!err && !cp_fentry[r].no_direct)
 		err = ftrace_set_filter(&cp_fentry[r].direct, symbol,
