@@ -300,12 +300,16 @@ void Daemon::on_exits() {
         recorder_.overflow();
         break;
       case ExitEvent::Kind::family_removed:
-        if (joined_) {
+        if (joined_ && family_notice_is_news(e, listener_.family_id())) {
           log("the cowprobe family was unregistered (rmmod)");
           gone();
         }
         break;
       case ExitEvent::Kind::family_added:
+        // the family joined already, by polling before this notice was read
+        if (!family_notice_is_news(e, listener_.family_id())) {
+          break;
+        }
         if (joined_) {
           gone();  // its removal was lost
         }

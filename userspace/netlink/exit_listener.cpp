@@ -42,6 +42,7 @@ void decode_one(const nlmsghdr& nlh, std::uint16_t family_id, std::vector<ExitEv
     ExitEvent e;
     e.kind = *cmd == CTRL_CMD_NEWFAMILY ? ExitEvent::Kind::family_added
                                         : ExitEvent::Kind::family_removed;
+    e.family_id = info->id;
     out.push_back(std::move(e));
     return;
   }
@@ -69,6 +70,19 @@ Result<void> add_membership(int fd, std::uint32_t group, std::string_view what) 
 }
 
 }  // namespace
+
+bool family_notice_is_news(const ExitEvent& e, std::uint16_t joined_id) {
+  if (joined_id == 0 || e.family_id == 0) {
+    return true;
+  }
+  if (e.kind == ExitEvent::Kind::family_added) {
+    return e.family_id != joined_id;
+  }
+  if (e.kind == ExitEvent::Kind::family_removed) {
+    return e.family_id == joined_id;
+  }
+  return false;
+}
 
 std::vector<ExitEvent> decode_exit_datagram(std::span<const std::uint8_t> bytes,
                                             std::uint16_t family_id) {

@@ -29,7 +29,14 @@ struct ExitEvent {
   Kind kind = Kind::record;
   ExitRecord record;
   std::string detail;
+  std::uint16_t family_id = 0;  // family_added, family_removed: its id
 };
+
+// Whether a family notice is news to a listener joined to the family of id
+// joined_id (0: not joined). Not news: the registration of the family it
+// joined already (by polling, before the notice was read), or the removal
+// of another one than it joined (an earlier instance's, read late).
+[[nodiscard]] bool family_notice_is_news(const ExitEvent& e, std::uint16_t joined_id);
 
 // Decodes one datagram read from the listener's socket: exit records of
 // the family family_id, nlctrl notices about the "cowprobe" family; other
@@ -65,6 +72,8 @@ class ExitListener {
 
   [[nodiscard]] int fd() const { return fd_.get(); }
   [[nodiscard]] bool joined() const { return family_id_ != 0; }
+  // The id of the family joined; 0 when not joined.
+  [[nodiscard]] std::uint16_t family_id() const { return family_id_; }
   [[nodiscard]] std::size_t receive_buffer() const { return rcvbuf_; }
   // Whether nlctrl's notices arrive; without them only polling sees a reload.
   [[nodiscard]] bool notified() const { return notified_; }

@@ -173,11 +173,32 @@ TEST(DecodeDatagram, FamilyNotices) {
   auto d = decode_exit_datagram(bytes_of(del), kFamily);
   ASSERT_EQ(d.size(), 1U);
   EXPECT_EQ(d[0].kind, ExitEvent::Kind::family_removed);
+  EXPECT_EQ(d[0].family_id, kFamily);
   auto a = decode_exit_datagram(bytes_of(add), 0);
   ASSERT_EQ(a.size(), 1U);
   EXPECT_EQ(a[0].kind, ExitEvent::Kind::family_added);
+  EXPECT_EQ(a[0].family_id, kFamily + 1);
   EXPECT_TRUE(decode_exit_datagram(bytes_of(unrelated), kFamily).empty());
   EXPECT_TRUE(decode_exit_datagram(bytes_of(group), kFamily).empty());
+}
+
+// cowprobed joins by polling too: the notice of the registration it joined
+// may be read after it joined (an insmod under a slow kernel did that), and
+// must not end the epoch it just began.
+TEST(FamilyNotice, OnlyAnotherRegistrationOrTheJoinedOnesRemovalIsNews) {
+  ExitEvent added;
+  added.kind = ExitEvent::Kind::family_added;
+  added.family_id = kFamily;
+  ExitEvent removed = added;
+  removed.kind = ExitEvent::Kind::family_removed;
+  EXPECT_FALSE(family_notice_is_news(added, kFamily));        // joined it already
+  EXPECT_TRUE(family_notice_is_news(added, kFamily - 1));     // a reload whose removal was lost
+  EXPECT_TRUE(family_notice_is_news(added, 0));               // not joined: join
+  EXPECT_TRUE(family_notice_is_news(removed, kFamily));       // rmmod of the joined one
+  EXPECT_FALSE(family_notice_is_news(removed, kFamily + 1));  // an earlier one's, late
+  ExitEvent unknown = added;
+  unknown.family_id = 0;  // no id in the notice: as before, news
+  EXPECT_TRUE(family_notice_is_news(unknown, kFamily));
 }
 
 TEST(DecodeDatagram, MalformedRecordIsReported) {
