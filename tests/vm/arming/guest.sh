@@ -15,24 +15,9 @@ fail() {
 	say "FAIL: $*"
 	exit 1
 }
-js() { cowprobe status --json | sed -n "s/.*\"$1\": \([a-z0-9]*\).*/\1/p" | head -n 1; }
-# ours, fentries, klist
+# ours, fentries, klist, js, hook, idle
 . "$(dirname "$0")/kprobes.lib"
-# hook ROLE: how STATUS says the probe of that role is placed
-hook() {
-	cowprobe status --json | tr -d '\n' | sed 's/}, *{/}\n{/g' |
-		grep "\"name\": \"$1\"" | sed -n 's/.*"hook": "\([a-z-]*\)".*/\1/p'
-}
 hooks() { echo "do_wp_page=$(hook do_wp_page) new_anon_rmap=$(hook new_anon_rmap) wp_page_reuse=$(hook wp_page_reuse)"; }
-# the disarm runs disarm_delay_ms after the last record went: wait for it
-idle() {
-	n=0
-	while [ "$(js armed)" != false ]; do
-		n=$((n + 1))
-		[ $n -le 100 ] || return 1
-		sleep 0.1
-	done
-}
 
 [ "$(nproc)" = 1 ] || fail "run with one vCPU, not $(nproc)"
 say "hooks: $(hooks)"

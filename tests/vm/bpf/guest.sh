@@ -13,19 +13,8 @@ fail() {
 	say "FAIL: $*"
 	exit 1
 }
-js() { cowprobe status --json | sed -n "s/.*\"$1\": \([a-z0-9]*\).*/\1/p" | head -n 1; }
-hook() {
-	cowprobe status --json | tr -d '\n' | sed 's/}, *{/}\n{/g' |
-		grep "\"name\": \"$1\"" | sed -n 's/.*"hook": "\([a-z-]*\)".*/\1/p'
-}
-idle() {
-	n=0
-	while [ "$(js armed)" != false ]; do
-		n=$((n + 1))
-		[ $n -le 100 ] || return 1
-		sleep 0.1
-	done
-}
+# js, hook, idle
+. "$(dirname "$0")/kprobes.lib"
 # bpftrace OUT: kfunc:do_wp_page counted per comm, in the background
 bt() {
 	bpftrace -e 'kfunc:do_wp_page { @[comm] = count(); }' >"$1" 2>&1 &
