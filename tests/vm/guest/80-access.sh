@@ -20,9 +20,16 @@ grep -q '^nogroup:' /etc/group 2>/dev/null || echo 'nogroup:x:65534:' >>/etc/gro
 as_nobody() { su -s /bin/sh nobody -c "$*"; }
 
 # 1. a tree root watches is invisible to nobody, in a dump and by pid
-cowprobe stat -o "$out/root.txt" -- sleep 4 &
+cowprobe stat -o "$out/root.txt" -- sleep 600 &
 spid=$!
-sleep 1
+# until stat has forked it and its record is there (a loaded debug guest
+# can take seconds); killed below once nobody has been refused
+i=0
+until cowprobe stats --json 2>/dev/null | grep -q '"comm": "sleep"'; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "no watched sleep after 30 s"
+	sleep 0.1
+done
 victim=$(pidof sleep | cut -d' ' -f1)
 [ -n "$victim" ] || fail "no watched sleep found"
 cowprobe stats --json >"$out/stats-root.json" || fail "stats as root"
@@ -35,6 +42,7 @@ if as_nobody "cowprobe stats --pid $victim" >"$out/get.txt" 2>"$out/get.err"; th
 fi
 grep -q 'not tracked' "$out/get.err" || fail "GET of root's process: want 'not tracked', got: $(cat "$out/get.err")"
 say "a dump as nobody lists none of root's records; GET of pid $victim answers: $(cat "$out/get.err")"
+kill "$victim"
 wait "$spid"
 
 # 2. outside lab mode nobody changes nothing, and is told what to do
