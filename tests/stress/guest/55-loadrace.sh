@@ -8,6 +8,7 @@
 set -u
 cycles=${LOADRACE_CYCLES:-60}
 say() { echo "loadrace: $*"; }
+none_held() { case "$(cp-ctl status)" in nr_procs=0\ nr_threads=0\ *) return 0 ;; esac; return 1; }
 fail=0 leaks=0
 rmmod cowprobe 2>/dev/null
 i=1
@@ -23,9 +24,9 @@ while [ $i -le "$cycles" ]; do
 	# the storm's last children (sh -c ':') end on their own; a missed
 	# exit's record stays until the unload, so waiting hides nothing
 	n=0
-	until st=$(cp-ctl status) && case "$st" in nr_procs=0\ nr_threads=0\ *) true ;; *) false ;; esac; do
+	until none_held; do
 		n=$((n + 1))
-		[ $n -lt 50 ] || { leaks=$((leaks + 1)); say "cycle $i: records left after 5 s: $st"; break; }
+		[ $n -lt 50 ] || { leaks=$((leaks + 1)); say "cycle $i: records left after 5 s: $(cp-ctl status)"; break; }
 		sleep 0.1
 	done
 	rmmod cowprobe || { say "FAIL: rmmod in cycle $i"; fail=1; break; }
