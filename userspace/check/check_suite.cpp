@@ -44,7 +44,7 @@ void add_why(std::vector<std::string>& why, int i, const RunResult& r) {
 
 }  // namespace
 
-nlohmann::json run_suite(Client& client, const std::vector<const Scenario*>& chosen,
+nlohmann::json run_suite(const RunScenario& run, const std::vector<const Scenario*>& chosen,
                          const SuiteOptions& opts, const SuiteHooks& hooks, SuiteTotals& totals) {
   const auto kernel = KernelVersion::running();
   nlohmann::json out = {{"kernel", kernel.str()}, {"repeat", opts.repeat}};
@@ -52,14 +52,15 @@ nlohmann::json run_suite(Client& client, const std::vector<const Scenario*>& cho
   int number = 0;
   for (const auto* s : chosen) {
     ScenarioOutcome o{s, ++number, "pass", std::nullopt, {}};
+    bool failed = false;
     nlohmann::json runs = nlohmann::json::array();
     for (int i = 1; i <= opts.repeat; i++) {
       if (hooks.before_run) {
         hooks.before_run(o, i);
       }
-      auto r = run_check(client, *s, i, opts.fork_time_iterations);
+      auto r = run(*s, i);
       if (!r) {
-        o.status = "fail";
+        failed = true;
         o.why.push_back(fmt::format("run {}: {}", i, r.error().what()));
         runs.push_back({{"iteration", i}, {"status", "fail"}, {"error", r.error().what()}});
         continue;
@@ -67,17 +68,23 @@ nlohmann::json run_suite(Client& client, const std::vector<const Scenario*>& cho
       runs.push_back(*r);
       if (r->skip) {
         o.skip = r->skip;
+        if (failed) {
+          o.why.push_back(fmt::format("run {}: skipped: {}", i, *r->skip));
+        }
         break;
       }
       if (!r->pass()) {
-        o.status = "fail";
+        failed = true;
         add_why(o.why, i, *r);
       }
       if (i == 1 && hooks.first_run) {
         hooks.first_run(o, *r);
       }
     }
-    if (o.skip) {
+    // a run that failed is not undone by a later one that could not run
+    if (failed) {
+      o.status = "fail";
+    } else if (o.skip) {
       o.status = "skip";
     }
     (o.status == "pass" ? totals.pass : o.status == "fail" ? totals.fail : totals.skip)++;
@@ -89,6 +96,14 @@ nlohmann::json run_suite(Client& client, const std::vector<const Scenario*>& cho
   }
   out["totals"] = {{"pass", totals.pass}, {"fail", totals.fail}, {"skip", totals.skip}};
   return out;
+}
+
+nlohmann::json run_suite(Client& client, const std::vector<const Scenario*>& chosen,
+                         const SuiteOptions& opts, const SuiteHooks& hooks, SuiteTotals& totals) {
+  const auto run = [&client, &opts](const Scenario& s, int iteration) {
+    return run_check(client, s, iteration, opts.fork_time_iterations);
+  };
+  return run_suite(run, chosen, opts, hooks, totals);
 }
 
 }  // namespace cowprobe

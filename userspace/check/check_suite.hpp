@@ -21,8 +21,10 @@ namespace cowprobe {
 // is an error naming it.
 Result<std::vector<const Scenario*>> choose_scenarios(const std::vector<std::string>& names);
 
-// One scenario's runs folded: "pass" when every run matched, "skip" when one
-// run says this kernel or setup cannot run it, "fail" otherwise.
+// One scenario's runs folded: "fail" when any run did not match or could not
+// be made (a later run that skips does not undo it), otherwise "skip" when a
+// run says this kernel or setup cannot run it (the runs stop there), and
+// "pass" when every run matched.
 struct ScenarioOutcome {
   const Scenario* scenario = nullptr;
   int number = 0;  // 1-based, in the order run
@@ -48,6 +50,14 @@ struct SuiteOptions {
   int repeat = 1;
   int fork_time_iterations = 10;
 };
+
+// One run of a scenario: run_check with a client, or a test's stand-in.
+using RunScenario = std::function<Result<RunResult>(const Scenario& s, int iteration)>;
+
+// Runs the scenarios, each opts.repeat times through run, and returns
+// {"kernel", "repeat", "scenarios": [...], "totals"}.
+nlohmann::json run_suite(const RunScenario& run, const std::vector<const Scenario*>& chosen,
+                         const SuiteOptions& opts, const SuiteHooks& hooks, SuiteTotals& totals);
 
 // Runs the scenarios with the client (which must be able to WATCH: root) and
 // returns {"kernel", "repeat", "scenarios": [...], "totals"}.
