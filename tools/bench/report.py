@@ -50,7 +50,8 @@ def main():
         "guest instruction (instructions, not cycles)",
         "lines": {},
     }
-    files = sorted(out.glob("*.*.txt"))
+    # LINE.CLOCK.txt of tools/bench/run only (not daemon-burst.LINE.txt)
+    files = sorted(p for clock in UNIT for p in out.glob(f"*.{clock}.txt"))
     if not files:
         sys.exit(f"bench: no results in {out}")
     for path in files:
