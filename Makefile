@@ -58,8 +58,10 @@ host-demo: userspace
 
 test: setup userspace
 	cmake -S . -B $(HOST) -DCOWPROBE_VM_KERNELS="$(KERNELS)" >/dev/null
-	# -j 3: the VM tests take turns (RESOURCE_LOCK vm); builds that need no
-	# VM (style, the debug kernel, the lab image) run beside them
+	# -j 3: the VM tests share two vCPU slots (RESOURCE_LOCK vm and vm2: a
+	# guest of two vCPUs holds both, two one-vCPU guests can run at once);
+	# builds that need no VM (style, the debug kernel, the lab image) run
+	# beside them
 	ctest --test-dir $(HOST) --output-on-failure --timeout 1800 -j 3
 
 # KERNELS given on the command line picks the matrix's lines too; its
