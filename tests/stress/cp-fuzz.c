@@ -941,5 +941,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)(troot->with_extack + tuser->with_extack),
 	       (unsigned long long)tuser->mutating_ok, (unsigned long long)after.nmissed,
 	       failures ? "FAIL" : "PASS");
+	if (failures)
+		printf("fuzz: the same messages again: cp-fuzz --seed %llu --count %llu\n",
+		       (unsigned long long)seed, (unsigned long long)count);
 	return failures ? 1 : 0;
 }

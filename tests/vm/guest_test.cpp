@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
+#include <latch>
 #include <thread>
 
 #include <algorithm>
@@ -17,6 +19,7 @@
 #include <string>
 
 #include "client.hpp"
+#include "fd.hpp"
 #include "message.hpp"
 #include "netlink.hpp"
 #include "scenario.hpp"
@@ -232,6 +235,24 @@ TEST(Errors, CliAsNonRootSaysSo) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << "one line: " << text;
 }
 
+// The state letter of thread TID of this process (R, S, Z...): the field of
+// /proc/self/task/TID/stat after the command's closing parenthesis.
+char thread_state(pid_t tid) {
+  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string line;
+  std::getline(f, line);
+  const auto paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() ? line[paren + 2] : '?';
+}
+
+// CLOCK_MONOTONIC, the clock of the records' start_ns and exit_ns.
+std::uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 // With threads refused at max_threads, the process is not over when its last
 // tracked thread exits: an untracked one still runs. Its record must stay
 // live, and end (exit record included) with the last thread of all.
@@ -250,25 +271,39 @@ TEST(Limits, ThreadCapProcessEndsWithItsLastThread) {
   ASSERT_TRUE(client) << client.error().what();
   int go[2];
   int ready[2];
+  int release[2];
   ASSERT_EQ(pipe(go), 0);
   ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(release), 0);
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    close(release[1]);  // the parent's end alone: its close ends t2's read
     char c = 0;
     if (read(go[0], &c, 1) != 1) {
       _exit(2);
     }
-    // main (tracked) + t1 (tracked: 2 of 2) + t2 (refused)
-    std::thread t1([] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); });
-    std::thread t2([fd = ready[1]] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const pid_t leader = getpid();
+    // main (tracked) + t1 (tracked: 2 of 2, alive until t2 exists) + t2 (refused)
+    std::latch t2_exists(1);
+    std::thread t1([&t2_exists] { t2_exists.wait(); });
+    std::thread t2([leader, ready_fd = ready[1], release_fd = release[0]] {
+      // until the tracked threads are gone: t1 joined, the leader a zombie
+      // (up to 30 s); a short write shows as a hang
+      for (int i = 0; thread_state(leader) != 'Z'; i++) {
+        if (i == 3000) {
+          _exit(3);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
       const char r = 1;
-      // the tracked threads are gone by now; a short write shows as a hang
-      [[maybe_unused]] const ssize_t n = write(fd, &r, 1);
-      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      [[maybe_unused]] const ssize_t n = write(ready_fd, &r, 1);
+      // the last thread runs on until the parent has looked at the record
+      char done = 0;
+      [[maybe_unused]] const ssize_t m = read(release_fd, &done, 1);
       _exit(0);
     });
+    t2_exists.count_down();
     t1.join();
     t2.detach();
     // the leader goes first, t2 runs on: exit(2) of this thread alone, with
@@ -277,22 +312,27 @@ TEST(Limits, ThreadCapProcessEndsWithItsLastThread) {
   }
   close(go[0]);
   close(ready[1]);  // a child that dies makes the read below end
+  close(release[0]);
+  UniqueFd release_w(release[1]);  // closed: the child's last thread ends
   ASSERT_TRUE(client->watch(pid, false));
   ASSERT_EQ(write(go[1], "g", 1), 1);
   char r = 0;
-  ASSERT_EQ(read(ready[0], &r, 1), 1);
+  ASSERT_EQ(read(ready[0], &r, 1), 1)
+      << "the child ended first (exit 3: its leader no zombie in 30 s)";
   auto during = client->get(pid);
   ASSERT_TRUE(during) << during.error().what();
   EXPECT_FALSE(during->exited()) << "marked exited while an untracked thread runs";
   EXPECT_NE(during->flags & COWPROBE_PROC_F_PARTIAL, 0U);
+  const std::uint64_t released_ns = monotonic_ns();
+  release_w.reset();
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // the last thread's do_exit marks the record, before waitpid can reap it
   auto after = client->get(pid);
   ASSERT_TRUE(after) << after.error().what();
   EXPECT_TRUE(after->exited());
-  EXPECT_GE(after->exit_ns - after->start_ns, 2'500'000'000ULL)
-      << "the process lived about 3 s: its end is its last thread's";
+  EXPECT_GE(after->exit_ns, released_ns)
+      << "the record ended before its last thread was let go: its end is not that thread's";
   EXPECT_TRUE(client->unwatch(pid));
   auto st = client->status();
   ASSERT_TRUE(st);

@@ -8,6 +8,7 @@ t=/tmp/30-lifecycle
 mkdir -p "$t"
 say() { echo "lifecycle: $*"; }
 bad() { say "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/wait.lib"
 st() { cp-ctl status | awk '{ print $1, $2 }'; }
 base=$(st)
 
@@ -56,9 +57,11 @@ else
 	grep -q 'extack ""' "$t/thread-root.out" && bad "thread-root: refused without an extack message"
 fi
 
-sleep 1
+# the threads' processes end on their own time: up to 30 s
+at_base() { [ "$(st)" = "$base" ]; }
+wait_for 30 at_base
 now=$(st)
-say "records before: $base, after: $now (nr_procs nr_threads)"
-[ "$now" = "$base" ] || bad "records not back to the baseline"
+say "records before: $base, after: $now (nr_procs nr_threads), ${waited_ms} ms after the last test"
+[ "$now" = "$base" ] || bad "records not back to the baseline after 30 s"
 [ "$fail" = 0 ] && say PASS || say FAIL
 exit "$fail"

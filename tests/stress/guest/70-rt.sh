@@ -14,6 +14,7 @@ n=${RT_TREE:-4096}
 dur=${RT_SECONDS:-20}
 say() { echo "rt: $*"; }
 bad() { say "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/wait.lib"
 # the largest "Max:" of cyclictest's per-thread summary lines
 maxlat() { sed -n 's/.*Max: *\([0-9]*\).*/\1/p' "$1" | sort -n | tail -n 1; }
 cyc() { cyclictest -m -q -p 90 -i 1000 -t "$(nproc)" -a -D "$dur" >"$1" 2>&1; }
@@ -54,9 +55,11 @@ say "with the module, $dumps dumps of $((n + 1)) records and an UNWATCH of the t
 [ "$dumps" -gt 0 ] || bad "no dump went through"
 kill "$crowd"
 wait
-sleep 1
+# the crowd's children end after their parent, on their own time
+wait_for 30 no_records
 st=$(cp-ctl status)
-case "$st" in nr_procs=0\ nr_threads=0\ *) ;; *) bad "records left: $st" ;; esac
+no_records || bad "records left 30 s after the tree was killed: $st"
+say "no records left after ${waited_ms} ms"
 say "cyclictest max latency: without the module ${off:-?} us, with it (dumps + UNWATCH of a $n-process tree) ${on:-?} us"
 rmmod cowprobe && insmod /lib/modules/cowprobe.ko || bad "reload with the defaults"
 [ "$fail" = 0 ] && say PASS || say FAIL

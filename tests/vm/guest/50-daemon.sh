@@ -241,13 +241,15 @@ reload() {
 	done
 }
 reload 32 3
+# each alive until all 64 are forked: they end when killed, not on a timer
 pids=""
 i=0
 while [ $i -lt 64 ]; do
-	sleep 2 &
+	sleep 600 &
 	pids="$pids $!"
 	i=$((i + 1))
 done
+kill $pids
 wait $pids
 r1=$(kstat refused_procs)
 i=0

@@ -33,7 +33,31 @@ fail() {
 copies_rate() {
 	awk -v pid="$1" -v comm="$2" '$1 == pid && $3 == comm { r = $4 } END { print r }' "$3"
 }
+# the highest copies/s of pid $1 and of its children, comm $2, in file $3 (a
+# child's row may be marked X, exited), or empty
+tree_rate() {
+	awk -v pid="$1" -v comm="$2" '($1 == pid || $2 == pid) {
+		c = $3; r = $4; if (c == "X") { c = $4; r = $5 }
+		if (c == comm && (best == "" || r + 0 > best + 0)) best = r
+	} END { print best }' "$3"
+}
 positive() { awk -v v="$1" 'BEGIN { exit !(v + 0 > 0) }'; }
+. "$(dirname "$0")/wait.lib"
+# drawn SESSION: top's first frame is on the alternate screen (so it reads
+# keys raw and takes signals through its signalfd, both set up before)
+drawn() {
+	[ "$(t display -p -t "$1" '#{alternate_on}')" = 1 ] && t capture-pane -p -t "$1" | grep -q '^cowprobe top - '
+}
+# restored SESSION: the main screen and the cursor back
+restored() { [ "$(t display -p -t "$1" '#{alternate_on} #{cursor_flag}')" = "0 1" ]; }
+# kill_server SESSION: its server, and wait until it has exited (a new
+# session meanwhile meets the dying one: "server exited unexpectedly")
+server_gone() { ! kill -0 "$srv" 2>/dev/null || grep -q '^[0-9]* (.*) Z' "/proc/$srv/stat" 2>/dev/null; }
+kill_server() {
+	srv=$(t display -p -t "$1" '#{pid}')
+	t kill-server
+	wait_for 30 server_gone || fail "tmux server $srv still there 30 s after kill-server"
+}
 
 # Errors: one line each, before anything runs.
 cowprobe top --interval 0 >/dev/null 2>"$tmp/err"
@@ -54,7 +78,11 @@ while [ -z "$wl" ] && [ $i -lt 100 ]; do
 done
 [ -n "$wl" ] || fail "fork-bench did not start under cowprobe stat"
 say "workload: fork-bench pid $wl under cowprobe stat pid $stat_pid"
-sleep 1
+# until it forks: its buffer is filled, and each fork costs it a copy or two
+# (its stack, written while a child shares it)
+copying() { cowprobe stats --pid "$wl" --json 2>/dev/null | grep -q '"copies": [1-9]'; }
+wait_for 30 copying || fail "fork-bench copied nothing in 30 s"
+say "workload: copying after ${waited_ms} ms"
 
 # --batch: exactly N plain frames, no escape codes, the workload's row.
 cowprobe top --batch --iterations 2 --interval 1 >"$tmp/batch.txt" 2>"$tmp/batch.err"
@@ -66,9 +94,11 @@ awk '/^cowprobe top - /{n++} n==2' "$tmp/batch.txt" | head -n 9
 [ "$frames" = 2 ] || fail "top --batch --iterations 2 printed $frames frames"
 esc=$(printf '\033')
 grep -q "$esc" "$tmp/batch.txt" && fail "top --batch wrote escape codes"
-rate=$(copies_rate "$wl" cowprobe-worklo "$tmp/batch.txt")
-say "batch: pid $wl copies/s: ${rate:-no row}"
-positive "${rate:-0}" || fail "top --batch: no row for $wl with copies/s > 0"
+# the children copy all the time, the parent only as it forks: a child that
+# takes the whole interval leaves the parent's row at 0
+rate=$(tree_rate "$wl" cowprobe-worklo "$tmp/batch.txt")
+say "batch: highest copies/s of pid $wl and its children: ${rate:-no row}"
+positive "${rate:-0}" || fail "top --batch: no row of $wl or its children with copies/s > 0"
 
 # --pid: only that tree. Without a terminal: said once, then batch frames.
 cowprobe top --iterations 1 --pid "$wl" --sort pid </dev/null >"$tmp/nontty.txt" 2>"$tmp/nontty.err"
@@ -84,8 +114,9 @@ others=$(awk -v r="$wl" '$1 ~ /^[0-9]+$/ && $1 != r && $2 != r' "$tmp/nontty.txt
 cat >"$tmp/run-top.sh" <<EOF
 stty -g >$tmp/stty.before
 cowprobe top --interval 1 --sort pid 2>$tmp/tmux.err
-echo \$? >$tmp/top.rc
+rc=\$?
 stty -g >$tmp/stty.after
+echo \$rc >$tmp/top.rc
 exec sleep 600
 EOF
 t new-session -d -s top -x 120 -y 40 "sh $tmp/run-top.sh" || fail "tmux new-session failed"
@@ -109,19 +140,19 @@ lines=$(grep -c . "$tmp/screen.txt")
 
 # s: next sort key (pid -> copies), redrawn at once.
 t send-keys -t top s
-i=0
-until t capture-pane -p -t top | grep -q '^sort: copies'; do
-	[ $i -lt 50 ] || fail "key s did not switch to sort: copies"
-	sleep 0.1
-	i=$((i + 1))
-done
-say "key s: sort: copies after $((i * 100)) ms"
+sorted_by_copies() { t capture-pane -p -t top | grep -q '^sort: copies'; }
+wait_for 30 sorted_by_copies || fail "key s did not switch to sort: copies"
+say "key s: sort: copies after $waited_ms ms"
 
 # SIGWINCH: a smaller window, every line cut to it.
 t resize-window -t top -x 60 -y 12 || fail "tmux resize-window failed"
-sleep 1.5
-t capture-pane -p -t top >"$tmp/small.txt"
-say "tmux screen after resize to 60x12:"
+# the old frame as tmux cut it, until top paints another
+t capture-pane -p -t top >"$tmp/stale.txt"
+repainted() {
+	t capture-pane -p -t top >"$tmp/small.txt" && ! cmp -s "$tmp/stale.txt" "$tmp/small.txt"
+}
+wait_for 30 repainted || fail "top drew nothing in the 30 s after the resize"
+say "tmux screen after resize to 60x12 (repainted after ${waited_ms} ms):"
 cat "$tmp/small.txt"
 long=$(awk 'length($0) > 60' "$tmp/small.txt" | wc -l)
 [ "$long" = 0 ] || fail "$long lines wider than 60 columns after the resize"
@@ -130,42 +161,36 @@ grep -q '^\.\.\. [0-9]* more process' "$tmp/small.txt" || say "note: every row f
 
 # q: top exits 0 and the terminal is as it was.
 t send-keys -t top q
-i=0
-while [ ! -s "$tmp/top.rc" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -s "$tmp/top.rc" ] || fail "top did not exit after q"
+# top.rc is written after stty.after
+wait_for 30 test -s "$tmp/top.rc" || fail "top did not exit within 30 s of q"
 [ "$(cat "$tmp/top.rc")" = 0 ] || fail "top exit $(cat "$tmp/top.rc") after q: $(cat "$tmp/tmux.err")"
-sleep 0.3
 cmp -s "$tmp/stty.before" "$tmp/stty.after" ||
 	fail "terminal settings changed: $(cat "$tmp/stty.before") -> $(cat "$tmp/stty.after")"
+# tmux reads what top wrote last on its own time
+wait_for 30 restored top
 state=$(t display -p -t top '#{alternate_on} #{cursor_flag}')
 [ "$state" = "0 1" ] || fail "after q: alternate screen/cursor flags '$state', want '0 1'"
 t capture-pane -p -t top | grep -q '^cowprobe top - ' && fail "top's frame left on the main screen"
 say "q: exit 0, stty unchanged, main screen and cursor back"
 
 # SIGTERM restores the terminal too.
-t kill-server
+kill_server top
 cat >"$tmp/run-top2.sh" <<EOF
 stty -g >$tmp/stty2.before
 sh -c 'echo \$\$ >$tmp/top2.pid; exec cowprobe top --interval 1'
-echo \$? >$tmp/top2.rc
+rc=\$?
 stty -g >$tmp/stty2.after
+echo \$rc >$tmp/top2.rc
 exec sleep 600
 EOF
 t new-session -d -s top2 -x 100 -y 30 "sh $tmp/run-top2.sh" || fail "tmux new-session failed"
-sleep 2
+wait_for 30 drawn top2 || fail "second top drew no frame within 30 s"
 [ -s "$tmp/top2.pid" ] || fail "second top did not start"
 kill "$(cat "$tmp/top2.pid")"
-i=0
-while [ ! -s "$tmp/top2.rc" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 30 test -s "$tmp/top2.rc"
 [ "$(cat "$tmp/top2.rc" 2>/dev/null)" = 0 ] || fail "top after SIGTERM: exit '$(cat "$tmp/top2.rc" 2>/dev/null)'"
-sleep 0.3
 cmp -s "$tmp/stty2.before" "$tmp/stty2.after" || fail "terminal settings changed after SIGTERM"
+wait_for 30 restored top2
 [ "$(t display -p -t top2 '#{alternate_on} #{cursor_flag}')" = "0 1" ] ||
 	fail "after SIGTERM: still on the alternate screen or cursor hidden"
 say "SIGTERM: exit 0, terminal restored"
@@ -174,21 +199,18 @@ say "SIGTERM: exit 0, terminal restored"
 cat >"$tmp/run-top3.sh" <<EOF
 stty -g >$tmp/stty3.before
 cowprobe top --interval 1
-echo \$? >$tmp/top3.rc
+rc=\$?
 stty -g >$tmp/stty3.after
+echo \$rc >$tmp/top3.rc
 exec sleep 600
 EOF
 t new-session -d -s top3 -x 100 -y 30 "sh $tmp/run-top3.sh" || fail "tmux new-session failed"
-sleep 2
+wait_for 30 drawn top3 || fail "third top drew no frame within 30 s"
 t send-keys -t top3 C-c
-i=0
-while [ ! -s "$tmp/top3.rc" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 30 test -s "$tmp/top3.rc"
 [ "$(cat "$tmp/top3.rc" 2>/dev/null)" = 0 ] || fail "top after ^C: exit '$(cat "$tmp/top3.rc" 2>/dev/null)'"
-sleep 0.3
 cmp -s "$tmp/stty3.before" "$tmp/stty3.after" || fail "terminal settings changed after ^C"
+wait_for 30 restored top3
 [ "$(t display -p -t top3 '#{alternate_on} #{cursor_flag}')" = "0 1" ] ||
 	fail "after ^C: still on the alternate screen or cursor hidden"
 say "^C: exit 0, terminal restored"
@@ -207,7 +229,8 @@ wl=""
 # /proc/self/exe); off again when it ends.
 cowprobe top --all --batch --iterations 3 --interval 1 >"$tmp/all.txt" 2>"$tmp/all.err" &
 top_pid=$!
-sleep 0.5
+track_all_on() { cowprobe status --json | grep -q '"track_all": true'; }
+wait_for 30 track_all_on || fail "top --all: track_all not on within 30 s"
 sh -c 'end=$(($(date +%s) + 3)); while [ "$(date +%s)" -lt "$end" ]; do (:); done' &
 loop=$!
 wait "$loop"

@@ -18,18 +18,15 @@ params=/sys/module/cowprobe/parameters
 grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/tmp:/bin/sh' >>/etc/passwd
 grep -q '^nogroup:' /etc/group 2>/dev/null || echo 'nogroup:x:65534:' >>/etc/group
 as_nobody() { su -s /bin/sh nobody -c "$*"; }
+. "$(dirname "$0")/wait.lib"
 
 # 1. a tree root watches is invisible to nobody, in a dump and by pid
 cowprobe stat -o "$out/root.txt" -- sleep 600 &
 spid=$!
 # until stat has forked it and its record is there (a loaded debug guest
 # can take seconds); killed below once nobody has been refused
-i=0
-until cowprobe stats --json 2>/dev/null | grep -q '"comm": "sleep"'; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || fail "no watched sleep after 30 s"
-	sleep 0.1
-done
+watched_sleep() { cowprobe stats --json 2>/dev/null | grep -q '"comm": "sleep"'; }
+wait_for 30 watched_sleep || fail "no watched sleep after 30 s"
 victim=$(pidof sleep | cut -d' ' -f1)
 [ -n "$victim" ] || fail "no watched sleep found"
 cowprobe stats --json >"$out/stats-root.json" || fail "stats as root"
@@ -56,7 +53,9 @@ say "stat as nobody without lab mode: $(cat "$out/stat-denied.err")"
 # 3. the exit records' group is for administrators
 as_nobody "cowprobed --journal $out/nb.jsonl --socket $out/nb.sock" 2>"$out/daemon.err" &
 dpid=$!
-sleep 3
+# it logs the refusal and waits for the module (or dies): up to 30 s
+refused_or_gone() { grep -q 'Operation not permitted' "$out/daemon.err" || ! kill -0 "$dpid" 2>/dev/null; }
+wait_for 30 refused_or_gone
 kill "$dpid" 2>/dev/null
 wait "$dpid" 2>/dev/null
 grep -q 'Operation not permitted' "$out/daemon.err" ||
