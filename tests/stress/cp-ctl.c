@@ -6,6 +6,7 @@
  *   cp-ctl status                 one line: key=value for the STATUS figures
  *   cp-ctl watch PID [children]   WATCH
  *   cp-ctl unwatch PID            UNWATCH, and how long it took (ns)
+ *   cp-ctl reset PID              RESET of one process's counters
  *   cp-ctl region PID START END [NAME]
  *   cp-ctl tree ROOT              records, partial ones, live threads, copies
  *   cp-ctl threads N [leader-first]
@@ -212,7 +213,7 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc < 2)
-		cpnl_die("usage: cp-ctl status|watch|unwatch|region|tree|crowd ...");
+		cpnl_die("usage: cp-ctl status|watch|unwatch|reset|region|tree|crowd ...");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((err = cpnl_open(&c))) {
 		printf("open: %s\n", strerror(-err));
@@ -241,6 +242,9 @@ int main(int argc, char **argv)
 		printf("unwatch took %llu ns\n", (unsigned long long)(now_ns() - t0));
 		return result(&c, "unwatch", err);
 	}
+	if (!strcmp(argv[1], "reset") && argc >= 3)
+		return result(&c, "reset",
+			      cpnl_simple(&c, COWPROBE_CMD_RESET, (uint32_t)atoi(argv[2]), NULL, NULL));
 	if (!strcmp(argv[1], "region") && argc >= 5)
 		return result(&c, "region",
 			      cpnl_region_add(&c, (uint32_t)atoi(argv[2]),

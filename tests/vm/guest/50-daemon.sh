@@ -9,12 +9,16 @@
 #  3. rmmod + insmod while it runs: the epoch ends, a new one begins, and
 #     records keep coming;
 #  4. cowprobe history --pid finds a record, through the daemon and from the
-#     journal; cowprobe check --daemon runs a scenario through it;
+#     journal; cowprobe check --daemon runs a scenario through it; exit
+#     records carry initial-namespace pids; the socket is 0600, or 0660 with
+#     --group, and refuses a peer outside the group; the journal rotates by
+#     size and SIGHUP reopens it;
 #  5. a stopped daemon with a small socket buffer overflows: the journal's
 #     gaps add up to the module's exits_dropped;
 #  6. processes the module refuses at max_procs get no exit record: the
 #     journal's "refused" lines add up to STATUS's refused_procs (the
 #     module is then loaded again as it was, for the tests after this one);
+#  7. a daemon started without the module waits and joins at insmod;
 #     SIGTERM stops it cleanly.
 set -u
 N=${COWPROBED_TEST_COUNT:-10000}
@@ -204,6 +208,97 @@ cowprobe check --daemon --socket "$S" no-such-scenario >"$tmp/check.txt" 2>&1 &&
 grep -q "unknown scenario 'no-such-scenario'" "$tmp/check.txt" ||
 	fail "check --daemon of an unknown scenario said: $(cat "$tmp/check.txt")"
 
+# 4b. Exit records carry initial-namespace pids: the init of a pid namespace
+# (1 there) and its children are journaled under their pids here.
+unshare -pf cowprobe-forkburst --count 2 --pages 1 --comm cpnsinit &
+u=$!
+wait "$u" || fail "unshare -pf cowprobe-forkburst failed"
+settle
+c=$(cat "$J"* | grep "\"ppid\":$u," | sed -n 's/.*"pid":\([0-9]*\),.*/\1/p')
+[ -n "$c" ] && [ "$c" != 1 ] || fail "the pid namespace's init, child of unshare $u, journaled as pid '$c'"
+n=$(cat "$J"* | grep '"comm":"cpnsinit"' | grep -c "\"ppid\":$c,")
+[ "$n" = 2 ] || fail "$n cpnsinit records with ppid $c (the init's pid here), want 2"
+say "pid namespace: its init journaled as pid $c (parent $u), its 2 children with ppid $c"
+
+# 4c. The socket is root's and --group's: mode 0600 without --group, 0660
+# and the group with it; a peer outside the group is refused by SO_PEERCRED
+# even when the mode lets it connect, a member is answered.
+grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/tmp:/bin/sh' >>/etc/passwd
+grep -q '^nogroup:' /etc/group 2>/dev/null || echo 'nogroup:x:65534:' >>/etc/group
+grep -q '^cpgroup:' /etc/group 2>/dev/null || echo 'cpgroup:x:4242:' >>/etc/group
+as_nobody() { su -s /bin/sh nobody -c "$*"; }
+[ "$(stat -c %a "$S")" = 600 ] || fail "the socket without --group has mode $(stat -c %a "$S"), want 600"
+G=$tmp/group.sock
+cowprobed --journal "$tmp/group.jsonl" --socket "$G" --group cpgroup --rotate-size 16K --rotate-count 2 >>"$LOG" 2>&1 &
+gpid=$!
+gfail() {
+	kill -TERM "$gpid"
+	wait "$gpid"
+	fail "$@"
+}
+i=0
+until cowprobed --status --socket "$G" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -le 150 ] || gfail "cowprobed --group cpgroup did not answer within 15 s"
+	sleep 0.1
+done
+[ "$(stat -c '%a %G' "$G")" = "660 cpgroup" ] || gfail "the socket with --group: $(stat -c '%a %G' "$G"), want 660 cpgroup"
+as_nobody "cowprobe check --daemon --socket $G child-writes" >"$tmp/nm.txt" 2>&1 &&
+	gfail "nobody, outside cpgroup, ran a check through the daemon"
+grep -q 'ermission denied' "$tmp/nm.txt" || gfail "nobody's check --daemon (mode 0660): $(cat "$tmp/nm.txt")"
+chmod 0666 "$G"
+as_nobody "cowprobe check --daemon --socket $G child-writes" >"$tmp/nm.txt" 2>&1 &&
+	gfail "nobody, outside cpgroup, ran a check through a socket it could connect to"
+grep -q "root or the daemon's group only" "$tmp/nm.txt" || gfail "nobody's check --daemon (mode 0666): $(cat "$tmp/nm.txt")"
+grep -q 'refused a client: uid 65534' "$LOG" || gfail "the daemon's log does not name the refused client"
+sed -i 's/^cpgroup:x:4242:$/cpgroup:x:4242:nobody/' /etc/group
+as_nobody "cowprobed --status --socket $G" >"$tmp/member.txt" 2>&1 ||
+	gfail "nobody, a member of cpgroup, was refused: $(cat "$tmp/member.txt")"
+sed -i 's/^cpgroup:x:4242:nobody$/cpgroup:x:4242:/' /etc/group
+say "socket: 0600 without --group, 0660 cpgroup with it; nobody refused outside the group (mode and SO_PEERCRED), answered as a member"
+
+# 4d. The same daemon (a second listener) rotates at 16 KiB keeping 2 files,
+# and SIGHUP reopens its journal after a move (what logrotate does).
+# grecords: the exit records it has journaled; gwait N: until N
+grecords() { cowprobed --status --socket "$G" 2>/dev/null | field records; }
+gwait() {
+	i=0
+	until [ "$(grecords)" -ge "$1" ] 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 150 ] || gfail "the --group daemon journaled $(grecords) exit records within 30 s, want $1"
+		sleep 0.2
+	done
+}
+r0=$(grecords)
+# 100 children and their parent
+cowprobe-forkburst --count 100 --pages 1 --comm cprotate || gfail "cowprobe-forkburst (rotation) failed"
+gwait $((r0 + 101))
+[ -s "$tmp/group.jsonl.1" ] && [ -s "$tmp/group.jsonl.2" ] || gfail "no group.jsonl.1 and .2 after 100 records (70 KiB) at --rotate-size 16K"
+[ -e "$tmp/group.jsonl.3" ] && gfail "group.jsonl.3 kept with --rotate-count 2"
+for f in "$tmp/group.jsonl" "$tmp/group.jsonl.1" "$tmp/group.jsonl.2"; do
+	[ "$(wc -c <"$f")" -le 16384 ] || gfail "$f has $(wc -c <"$f") bytes, past --rotate-size 16K"
+done
+mv "$tmp/group.jsonl" "$tmp/group.moved"
+kill -HUP "$gpid"
+i=0
+until grep -q "SIGHUP: journal $tmp/group.jsonl reopened" "$LOG"; do
+	i=$((i + 1))
+	[ $i -le 150 ] || gfail "no 'journal reopened' after SIGHUP within 15 s"
+	sleep 0.1
+done
+# until the reopen the moved file took the records, as logrotate expects
+moved=$(wc -c <"$tmp/group.moved")
+r1=$(grecords)
+cowprobe-forkburst --count 2 --pages 1 --comm cpafterhup || gfail "cowprobe-forkburst (after SIGHUP) failed"
+gwait $((r1 + 3))
+# in the reopened journal (or what it has rotated to since)
+n=$(cat "$tmp/group.jsonl" "$tmp/group.jsonl.1" "$tmp/group.jsonl.2" 2>/dev/null | grep -c '"comm":"cpafterhup"')
+[ "$n" = 2 ] || gfail "$n cpafterhup records in the reopened journal, want 2"
+[ "$(wc -c <"$tmp/group.moved")" = "$moved" ] || gfail "the moved journal still grew after SIGHUP"
+kill -TERM "$gpid"
+wait "$gpid"
+say "rotation: 3 files of at most 16 KiB, no .3; SIGHUP after a move: the new records in a new file, the moved one untouched"
+
 # 5. Overflow: a stopped daemon with a 64 KiB socket buffer.
 kill -TERM "$dpid"
 wait "$dpid"
@@ -267,6 +362,36 @@ grep -q "the module refused [0-9]* processes" "$LOG" || fail "the daemon's log d
 # the tests after this one want the module as loaded, not at max_procs=32
 reload "$lp0" 4
 [ "$(kstat limit_procs)" = "$lp0" ] || fail "max_procs $(kstat limit_procs) after the reload, want $lp0 as before"
+
+# 7. Without the module a daemon starts and waits, and joins once it is
+# loaded (the module is loaded again as it was).
+rmmod cowprobe || fail "rmmod"
+W=$tmp/wait.sock
+cowprobed --journal "$tmp/wait.jsonl" --socket "$W" >>"$LOG" 2>&1 &
+wpid=$!
+i=0
+until [ "$(cowprobed --status --socket "$W" 2>/dev/null | field joined)" = false ]; do
+	i=$((i + 1))
+	[ $i -le 150 ] || fail "a daemon started without the module did not answer within 15 s"
+	sleep 0.1
+done
+kill -0 "$wpid" || fail "a daemon started without the module exited"
+insmod /lib/modules/cowprobe.ko max_procs="$lp0" || fail "insmod"
+i=0
+until [ "$(cowprobed --status --socket "$W" 2>/dev/null | field joined)" = true ]; do
+	i=$((i + 1))
+	[ $i -le 300 ] || fail "the daemon started without the module did not join it within 30 s of insmod"
+	sleep 0.1
+done
+kill -TERM "$wpid"
+wait "$wpid" || fail "the daemon started without the module exited $? after SIGTERM"
+i=0
+until [ "$(dstatus | field epoch)" = 5 ] && [ "$(dstatus | field joined)" = true ]; do
+	i=$((i + 1))
+	[ $i -le 300 ] || fail "the first daemon did not join the module again (epoch 5) within 30 s"
+	sleep 0.1
+done
+say "a daemon started without the module waited, then joined at insmod"
 
 # SIGTERM: a clean stop, the socket removed.
 kill -TERM "$dpid"

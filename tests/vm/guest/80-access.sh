@@ -2,8 +2,11 @@
 # Who may see and change what (README "Safety"): a user without
 # CAP_NET_ADMIN sees only the records of processes it could ptrace, cannot
 # join the exit records' group, changes tracking only in lab mode
-# (unprivileged=1) and within max_user_procs; pids are read and written in
-# the caller's pid namespace.
+# (unprivileged=1), within max_user_procs and, for UNWATCH, RESET and
+# REGION_ADD, on trees it watched itself; a non-dumpable process of its uid
+# stays hidden; root of a user namespace is not root here; pids are read and
+# written in the caller's pid namespace (a parent outside reads 0); the
+# family lives in the initial network namespace only.
 set -u
 out=/tmp/80-access
 mkdir -p "$out"
@@ -98,4 +101,78 @@ done
 copies=$(sed -n 's/.*"copies": \([0-9]*\).*/\1/p' "$out/ns.json" | sort -n | tail -n 1)
 [ "$copies" -ge 16 ] || fail "the child copied $copies pages in the namespace, want >= 16"
 say "in a pid namespace: processes $pids, the child's copies $copies (>= 16 written)"
+# 7. root of a user namespace is not root here: uid 0 there, but no
+# CAP_NET_ADMIN in the initial user namespace, so no watch without lab mode
+[ "$(unshare -Ur id -u 2>&1)" = 0 ] || fail "unshare -Ur gives no root of a user namespace: $(unshare -Ur id -u 2>&1)"
+if unshare -Ur cowprobe stat -- true 2>"$out/userns.err"; then
+	fail "root of a user namespace could watch without lab mode"
+fi
+grep -q 'CAP_NET_ADMIN' "$out/userns.err" || fail "root of a user namespace: want a refusal, got: $(cat "$out/userns.err")"
+say "stat as root of a user namespace: $(cat "$out/userns.err")"
+
+# 8. nobody's two processes in root's tree: the dumpable one is seen, the
+# one nobody could not ptrace (not dumpable: its program is not readable by
+# nobody) stays hidden
+mkdir -p "$out/nd"
+cp /bin/busybox "$out/nd/sleep"
+chmod 0711 "$out/nd/sleep"
+rm -f "$out/d.pid" "$out/nd.pid"
+cowprobe stat -o "$out/nd.txt" -- su -s /bin/sh nobody -c \
+	"sleep 600 & echo \$! >$out/d.pid; $out/nd/sleep 601 & echo \$! >$out/nd.pid; wait" &
+spid=$!
+# until both have exec'd (asleep in sleep) and root sees their records
+i=0
+until [ -s "$out/nd.pid" ] && [ -s "$out/d.pid" ] &&
+	d=$(cat "$out/d.pid") && nd=$(cat "$out/nd.pid") &&
+	[ "$(cut -d' ' -f3 "/proc/$d/stat" 2>/dev/null)" = S ] &&
+	[ "$(cut -d' ' -f3 "/proc/$nd/stat" 2>/dev/null)" = S ] &&
+	cowprobe stats --json >"$out/nd-root.json" 2>&1 &&
+	grep -q "\"pid\": $d," "$out/nd-root.json" && grep -q "\"pid\": $nd," "$out/nd-root.json"; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "nobody's two sleeps in root's tree not seen by root after 30 s"
+	sleep 0.1
+done
+as_nobody "cat /proc/$d/environ" >/dev/null 2>&1 || fail "nobody cannot read its dumpable sleep's environ"
+as_nobody "cat /proc/$nd/environ" >/dev/null 2>&1 &&
+	fail "nobody reads the 0711 sleep's environ: it is dumpable, the test proves nothing"
+as_nobody "cowprobe stats --json" >"$out/nd-nobody.json" 2>&1 || fail "stats as nobody: $(cat "$out/nd-nobody.json")"
+grep -q "\"pid\": $d," "$out/nd-nobody.json" || fail "nobody does not see its own dumpable process $d"
+grep -q "\"pid\": $nd," "$out/nd-nobody.json" && fail "nobody sees its non-dumpable process $nd in a dump"
+as_nobody "cowprobe stats --pid $d" >/dev/null 2>&1 || fail "nobody cannot read its dumpable process $d by pid"
+as_nobody "cowprobe stats --pid $nd" >/dev/null 2>"$out/nd-get.err" && fail "nobody read its non-dumpable process $nd by pid"
+grep -q 'not tracked' "$out/nd-get.err" || fail "GET of the non-dumpable $nd: want 'not tracked', got: $(cat "$out/nd-get.err")"
+say "nobody sees its dumpable $d in root's tree, not its non-dumpable $nd (dump and GET)"
+
+# 9. lab mode: UNWATCH, RESET and REGION_ADD only on trees the caller
+# watched itself: refused on root's tree (its root, nobody's shell, and $d
+# are nobody's and visible), done on a tree nobody watches
+echo 1 >"$params/unprivileged"
+r=$(cut -d' ' -f4 "/proc/$d/stat")
+for req in "unwatch $r" "reset $d" "region $d 0x1000 0x2000 x"; do
+	as_nobody "cp-ctl $req" >"$out/ctl.txt" 2>&1 && fail "lab mode: nobody's $req of root's tree succeeded"
+	grep -q 'EPERM.*not watched by you' "$out/ctl.txt" ||
+		fail "lab mode: nobody's $req of root's tree: want EPERM, not watched by you; got: $(cat "$out/ctl.txt")"
+done
+as_nobody "sleep 600 & p=\$!; cp-ctl watch \$p && cp-ctl region \$p 0x1000 0x2000 x && cp-ctl reset \$p &&
+	cp-ctl unwatch \$p; rc=\$?; kill \$p; exit \$rc" >"$out/own.txt" 2>&1 ||
+	fail "lab mode: nobody could not change a tree it watched: $(cat "$out/own.txt")"
+echo 0 >"$params/unprivileged"
+kill "$d" "$nd"
+wait "$spid"
+say "lab mode: nobody's UNWATCH, RESET, REGION_ADD refused on root's tree, done on its own"
+
+# 10. a parent outside the caller's pid namespace reads 0: the namespace's
+# init, in root's tree, seen from inside
+cowprobe stat -o "$out/pidns-outer.txt" -- unshare -pf sh -c "cowprobe stats --json >$out/pidns.json" ||
+	fail "stat of unshare -pf"
+pp=$(awk '/"pid": / { pid = $2 } /"ppid": / && pid == "1," { print $2 }' "$out/pidns.json")
+[ "$pp" = "0," ] || fail "the pid namespace's init: ppid '$pp' from inside, want 0 (its parent is outside)"
+say "from inside a pid namespace its init's parent reads 0"
+
+# 11. the family lives in the initial network namespace only
+unshare -n true || fail "unshare -n"
+unshare -n cowprobe status >"$out/netns.txt" 2>&1 && fail "cowprobe status answered in a network namespace of its own"
+grep -q 'no generic netlink family "cowprobe"' "$out/netns.txt" ||
+	fail "in a network namespace: want no cowprobe family, got: $(cat "$out/netns.txt")"
+say "in a network namespace of its own: $(head -n 1 "$out/netns.txt")"
 say "ok"

@@ -3,7 +3,9 @@
 # a watched tree with more processes over its life than max_procs keeps exact
 # totals (exited members fold into the root), one with more live processes
 # is marked partial with the refusals counted, a pid reused after an exited
-# record is watched again, and nothing is left held afterwards.
+# record is watched again, and nothing is left held afterwards. stat --maps
+# at max_maps=1 puts the rest in [other]; at exec the buckets are emptied;
+# stats shows the buckets of a running stat --maps.
 set -u
 out=/tmp/85-limits
 mkdir -p "$out"
@@ -69,4 +71,74 @@ esac
 say "probe_hugetlb_wp=hugetlb_wp.isra.0: refused (EINVAL), logged, module loaded"
 
 reload "" || fail "reload with the default limits"
+# 5. stat --maps at max_maps=1: each process has one named bucket and the
+# overflow one, [other], and a process that did not exec (the child) has
+# its counters in its buckets exactly (the workload's own process exec'd:
+# its faults before the exec are counted, their buckets were emptied)
+reload "max_maps=1" || fail "load with max_maps=1"
+cowprobe stat --maps --json -o "$out/maps1.json" -- cowprobe-workload child-writes --pages 64 --writes 16 ||
+	fail "stat --maps at max_maps=1"
+# per process: pid root copies buckets' copies wp_faults buckets' wp_faults
+# named other (pretty JSON: the process's keys at depth 3, its mappings' at 5)
+awk '
+function val() { v = $2; sub(/,$/, "", v); return v + 0 }
+{ t = $0; sub(/^ */, "", t) }
+t ~ /^[]}]/ {
+	depth--
+	if (depth == 2 && inproc && t ~ /^[}]/)
+		print pid, root, pc, sc, pw, sw, named, other
+}
+depth == 1 && t ~ /^"processes": \[/ { inproc = 1 }
+depth == 1 && t ~ /^"[a-z_]*": / && t !~ /^"processes"/ { inproc = 0 }
+inproc && depth == 3 && t ~ /^"/ { inm = (t ~ /^"mappings": \[/) }
+inproc && depth == 3 && t ~ /^"pid": / { pid = val() }
+inproc && depth == 3 && t ~ /^"root": / { root = val() }
+inproc && depth == 3 && t ~ /^"copies": / { pc = val() }
+inproc && depth == 3 && t ~ /^"wp_faults": / { pw = val() }
+inproc && depth == 2 && t ~ /^[{]/ { sc = sw = named = other = 0 }
+inm && depth == 5 && t ~ /^"copies": / { sc += val() }
+inm && depth == 5 && t ~ /^"wp_faults": / { sw += val() }
+inm && depth == 5 && t ~ /^"name": "\[other\]"/ { other++ }
+inm && depth == 5 && t ~ /^"name": / && t !~ /"\[other\]"/ { named++ }
+t ~ /[[{]$/ { depth++ }
+' "$out/maps1.json" >"$out/maps1.sums"
+[ "$(wc -l <"$out/maps1.sums")" = 2 ] || fail "max_maps=1: $(wc -l <"$out/maps1.sums") processes, want 2: $(cat "$out/maps1.sums")"
+while read -r pid root pc sc pw sw named other; do
+	[ "$named" -le 1 ] || fail "max_maps=1: $named named buckets in process $pid"
+	[ "$other" = 1 ] || fail "max_maps=1: no [other] bucket in process $pid, which faulted in more than one mapping"
+	[ "$pid" = "$root" ] && continue
+	[ "$pc" = "$sc" ] && [ "$pw" = "$sw" ] ||
+		fail "max_maps=1: the buckets of the child $pid hold $sc copies, $sw faults; the process $pc, $pw"
+done <"$out/maps1.sums"
+say "max_maps=1: per process (pid root copies, in buckets, faults, in buckets, named, [other]): $(tr '\n' ';' <"$out/maps1.sums")"
+
+reload "" || fail "reload with the default limits"
+
+# 6. stat --maps: at exec the buckets are emptied (the shell that execs the
+# workload leaves no busybox bucket behind), and stats shows the buckets of
+# a stat --maps still running
+cowprobe stat --maps --json -o "$out/exec.json" -- sh -c 'exec cowprobe-workload child-writes --pages 64 --writes 16' ||
+	fail "stat --maps of sh -c exec"
+grep -q '"name": ' "$out/exec.json" || fail "stat --maps of sh -c exec: no mappings at all"
+grep '"name": ' "$out/exec.json" | grep busybox && fail "a bucket of the shell's busybox survived the exec"
+rm -f "$out/running.pid"
+cowprobe stat --maps -o "$out/running.txt" -- sh -c \
+	"cowprobe-workload child-writes --pages 64 --writes 16 && echo \$\$ >$out/running.pid && exec sleep 600" &
+spid=$!
+i=0
+# a record with buckets: "mappings": [ with entries (an empty one prints [])
+until cowprobe stats --json >"$out/running.json" 2>&1 && grep -q '"mappings": \[$' "$out/running.json"; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "stats shows no mappings of a running stat --maps after 30 s: $(head -c 300 "$out/running.json")"
+	sleep 0.1
+done
+say "at exec no bucket of the shell is left; stats shows $(grep -c '"name": ' "$out/running.json") buckets of a running stat --maps"
+i=0
+until [ -s "$out/running.pid" ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "the shell under the running stat --maps wrote no pid in 30 s"
+	sleep 0.1
+done
+kill "$(cat "$out/running.pid")"
+wait "$spid"
 say "ok"
