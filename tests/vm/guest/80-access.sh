@@ -54,13 +54,22 @@ grep -q 'unprivileged=1' "$out/stat-denied.err" || fail "refusal does not say ho
 say "stat as nobody without lab mode: $(cat "$out/stat-denied.err")"
 
 # 3. the exit records' group is for administrators
-as_nobody "cowprobed --journal $out/nb.jsonl --socket $out/nb.sock" 2>"$out/daemon.err" &
-dpid=$!
+# the shell su starts writes its pid and execs the daemon: that pid is the
+# daemon's (su's, which $! gives, is not: killing it left the daemon running
+# past the part, and a second run in the same boot found its socket taken)
+rm -f "$out/nb.pid"
+as_nobody "echo \$\$ >$out/nb.pid; exec cowprobed --journal $out/nb.jsonl --socket $out/nb.sock" 2>"$out/daemon.err" &
+su_job=$!
+wait_for 30 test -s "$out/nb.pid" || fail "nobody's cowprobed did not start"
+dpid=$(cat "$out/nb.pid")
 # it logs the refusal and waits for the module (or dies): up to 30 s
 refused_or_gone() { grep -q 'Operation not permitted' "$out/daemon.err" || ! kill -0 "$dpid" 2>/dev/null; }
 wait_for 30 refused_or_gone
 kill "$dpid" 2>/dev/null
-wait "$dpid" 2>/dev/null
+# gone: exited (a zombie until the wait below reaps it)
+gone() { ! grep -qs '^State:[[:space:]]*[^Z]' "/proc/$dpid/status"; }
+wait_for 30 gone || fail "nobody's cowprobed ($dpid) outlived its kill"
+wait "$su_job" 2>/dev/null
 grep -q 'Operation not permitted' "$out/daemon.err" ||
 	fail "cowprobed as nobody joined the exits group: $(cat "$out/daemon.err")"
 say "cowprobed as nobody: $(grep -m1 'exits' "$out/daemon.err")"
