@@ -2,6 +2,7 @@
 import json
 import pathlib
 import shutil
+import subprocess
 
 from . import kcidb, page
 
@@ -79,6 +80,21 @@ def table(results, out):
                 print(f"skip {l} {n}: {skip_reason(s)}")
 
 
+def skips_wrong(results):
+    """tools/check-skips on each line's check.tap: the lines whose skips are not those expected."""
+    tool = pathlib.Path(__file__).resolve().parent.parent / "check-skips"
+    wrong = []
+    for line, r in results.items():
+        if not (r["dir"] / "check.tap").exists():
+            continue  # no result at all: the line's error says so
+        p = subprocess.run([tool, line, r["dir"] / "check.tap", r["dir"] / "scenarios.list"],
+                           capture_output=True, text=True, check=False)
+        print((p.stdout + p.stderr).rstrip())
+        if p.returncode != 0:
+            wrong.append(line)
+    return wrong
+
+
 def run(directories, out, json_path):
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -92,6 +108,7 @@ def run(directories, out, json_path):
     (out / "index.html").write_text(page.render(results, scenario_names(results), out))
     table(results, out)
     bad = any(failed(r) for r in results.values())
+    bad = bool(skips_wrong(results)) or bad
     print("matrix: " + ("FAIL" if bad else "PASS") +
           f" ({json_path}, {out}/kcidb.json, {out}/index.html, {out}/LINE.tap)")
     return 1 if bad else 0
