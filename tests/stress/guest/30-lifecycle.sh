@@ -58,7 +58,7 @@ new="" tries=0
 while [ -n "$old" ] && [ $tries -lt 1000 ]; do
 	tries=$((tries + 1))
 	sh -c '[ $$ = "$1" ] || exit 0
-		echo cpreuse >/proc/self/comm
+		printf cpreuse >/proc/self/comm
 		i=0; while [ $i -lt 20 ]; do (:) & wait; i=$((i + 1)); done
 		echo $$ >"$2"; read x <"$3"' - "$old" "$t/new.pid" "$t/hold2" &
 	new=$!
