@@ -16,7 +16,8 @@
 # allocations count since 5.11, plus VmallocUsed, where kvmalloc falls
 # back) differs by what the chunks STATUS's sizes ask for take, rounded as
 # the page allocator hands them out, within 128 KiB: the module text, the
-# hash tables and the thread pool are the same in both and cancel out.
+# hash tables and the thread pool are the same in both and cancel out (not
+# on a KASAN kernel, whose quarantine of freed objects counts in SUnreclaim).
 set -u
 say() { echo "87-arming: $*"; }
 fail() {
@@ -56,12 +57,18 @@ took() {
 	k1=$(kernel)
 	echo "$((k1 - k0)) $(pools)"
 }
-set -- $(took max_regions=16 max_maps=32) $(took max_regions=1 max_maps=0)
-dk=$(($1 - $4)) dt=$(($3 - $6))
-say "large records: the load took $1 KiB, STATUS's pools $2 KiB (as allocated $3 KiB); small: $4 KiB, pools $5 KiB ($6 KiB); difference: $dk KiB, from STATUS $dt KiB"
-[ "$dt" -gt 0 ] || fail "STATUS's pools are no larger with 16 regions and 32 maps: $2 and $5 KiB"
-[ $((dk - dt)) -le 128 ] && [ $((dt - dk)) -le 128 ] ||
-	fail "the kernel's count differs by $dk KiB between the loads, STATUS's record sizes by $dt KiB"
+# KASAN keeps freed slab objects in its quarantine, counted in SUnreclaim
+# until it lets them go: the debug line measured 316 KiB short
+if grep -qw __asan_load8 /proc/kallsyms; then
+	say "KASAN: the record sizes are not compared with /proc/meminfo (its quarantine)"
+else
+	set -- $(took max_regions=16 max_maps=32) $(took max_regions=1 max_maps=0)
+	dk=$(($1 - $4)) dt=$(($3 - $6))
+	say "large records: the load took $1 KiB, STATUS's pools $2 KiB (as allocated $3 KiB); small: $4 KiB, pools $5 KiB ($6 KiB); difference: $dk KiB, from STATUS $dt KiB"
+	[ "$dt" -gt 0 ] || fail "STATUS's pools are no larger with 16 regions and 32 maps: $2 and $5 KiB"
+	[ $((dk - dt)) -le 128 ] && [ $((dt - dk)) -le 128 ] ||
+		fail "the kernel's count differs by $dk KiB between the loads, STATUS's record sizes by $dt KiB"
+fi
 rmmod cowprobe && insmod /lib/modules/cowprobe.ko || fail "reload"
 set -- $(klist)
 say "loaded: armed $(armed), armings $(armings), $1 probes of cowprobe listed (kprobes and ftrace callbacks), $2 disabled"
