@@ -15,17 +15,18 @@ fail() {
 }
 # js, hook, idle
 . "$(dirname "$0")/kprobes.lib"
-# bpftrace OUT: kfunc:do_wp_page counted per comm, in the background
+# bpftrace OUT: kfunc:do_wp_page counted per comm, in the background; back
+# once its trampoline is on do_wp_page (ftrace's enabled_functions)
 bt() {
 	bpftrace -e 'kfunc:do_wp_page { @[comm] = count(); }' >"$1" 2>&1 &
 	btpid=$!
 	n=0
-	until grep -q 'Attaching' "$1"; do
+	until grep -A1 '^do_wp_page ' $t/enabled_functions | grep -q 'direct-->bpf_trampoline'; do
 		n=$((n + 1))
-		[ $n -le 300 ] || fail "bpftrace did not start: $(cat "$1")"
-		sleep 1
+		kill -0 $btpid 2>/dev/null || fail "bpftrace exited: $(cat "$1")"
+		[ $n -le 600 ] || fail "no BPF trampoline on do_wp_page within 300 s: $(cat "$1")"
+		sleep 0.5
 	done
-	sleep 2
 }
 
 [ "$(nproc)" = 1 ] || fail "run with one vCPU, not $(nproc)"
@@ -75,7 +76,13 @@ wait $st || fail "cowprobe stat"
 idle || fail "still armed after the stat"
 bt /tmp/bt3
 grep -q 'Error' /tmp/bt3 && fail "bpftrace's kfunc refused once cowprobe disarmed: $(cat /tmp/bt3)"
+grep -q '^Attaching [1-9][0-9]* probe' /tmp/bt3 || fail "bpftrace did not say it attached: $(cat /tmp/bt3)"
+# copies under a comm of its own: a shell that forks and writes; the BPF
+# program runs in the fault, so its count is in the map when the shell is done
+sh -c 'printf cpbt-cow >/proc/self/comm; i=0; while [ $i -lt 5 ]; do (:) & wait; i=$((i + 1)); done'
 kill -INT $btpid
 wait $btpid
-say "disarmed: bpftrace's kfunc attached"
+counted=$(sed -n 's/^@\[cpbt-cow\]: \([0-9]*\)$/\1/p' /tmp/bt3)
+say "disarmed: bpftrace's kfunc attached ($(grep -o '^Attaching [0-9]* probes*' /tmp/bt3), its trampoline on do_wp_page) and counted ${counted:-no} do_wp_page calls of cpbt-cow"
+[ "${counted:-0}" -gt 0 ] || fail "bpftrace's kfunc counted no do_wp_page of cpbt-cow: $(cat /tmp/bt3)"
 say PASS

@@ -141,6 +141,11 @@ while [ "$(count cpkill)" -lt 300 ] && [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
+[ "$(count cpkill)" -ge 300 ] || fail "$(count cpkill) cpkill records within 30 s, want 300 before the kill"
+# a zombie passes kill -0: the state, not Z
+case "$(sed 's/.*) //' "/proc/$bpid/stat" 2>/dev/null)" in
+"" | Z*) fail "the cpkill burst ended before the kill: not mid-burst" ;;
+esac
 kill -9 "$dpid"
 wait "$dpid" 2>/dev/null
 dpid=""
