@@ -49,7 +49,7 @@ struct ScriptedRuns {
     if (what == "skip") {
       r.skip = "no THP here";
     } else if (what == "fail") {
-      r.problems.push_back("a process without a record");
+      r.problems.emplace_back("a process without a record");
     }
     return r;
   }

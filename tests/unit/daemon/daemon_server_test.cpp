@@ -3,12 +3,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <algorithm>
 #include <array>
@@ -195,7 +195,9 @@ std::string ask_as_nobody(std::optional<gid_t> group) {
         out += c;
       }
     }
-    (void)!::write(pipe_fds[1], out.data(), out.size());
+    if (::write(pipe_fds[1], out.data(), out.size()) < 0) {
+      ::_exit(1);
+    }
     ::_exit(0);
   }
   ::close(pipe_fds[1]);
