@@ -47,6 +47,7 @@ fail() {
 	cleanup
 	exit 1
 }
+. "$(dirname "$0")/wait.lib"
 # The daemon's status, pretty JSON: field NAME (first match, any depth).
 dstatus() { cowprobed --status --socket "$S" 2>/dev/null; }
 field() { sed -n "s/^ *\"$1\": \([0-9a-z]*\),\{0,1\}$/\1/p" | head -n 1; }
@@ -331,14 +332,12 @@ grep -q '"reason":"overflow"' "$J" || fail "no overflow gap in the journal"
 # 6. Refused at the module's limit: 64 processes alive at once, 32 records.
 lp0=$(kstat limit_procs)
 # reload MAX_PROCS EPOCH: the module again, the daemon joined in that epoch
+# joined_in EPOCH: the daemon has joined the module, in that epoch
+joined_in() { [ "$(dstatus | field epoch)" = "$1" ] && [ "$(dstatus | field joined)" = true ]; }
 reload() {
 	rmmod cowprobe && insmod /lib/modules/cowprobe.ko max_procs="$1" || fail "reload with max_procs=$1"
-	i=0
-	until [ "$(dstatus | field epoch)" = "$2" ] && [ "$(dstatus | field joined)" = true ]; do
-		i=$((i + 1))
-		[ $i -le 300 ] || fail "the daemon did not join the reloaded module (epoch $2) within 30 s (daemon: epoch $(dstatus | field epoch), joined $(dstatus | field joined))"
-		sleep 0.1
-	done
+	wait_for 30 joined_in "$2" ||
+		fail "the daemon did not join the reloaded module (epoch $2) within 30 s (daemon: epoch $(dstatus | field epoch), joined $(dstatus | field joined))"
 }
 reload 32 3
 # each alive until all 64 are forked: they end when killed, not on a timer
@@ -374,28 +373,15 @@ rmmod cowprobe || fail "rmmod"
 W=$tmp/wait.sock
 cowprobed --journal "$tmp/wait.jsonl" --socket "$W" >>"$LOG" 2>&1 &
 wpid=$!
-i=0
-until [ "$(cowprobed --status --socket "$W" 2>/dev/null | field joined)" = false ]; do
-	i=$((i + 1))
-	[ $i -le 150 ] || fail "a daemon started without the module did not answer within 15 s"
-	sleep 0.1
-done
+# w_joined VALUE: the daemon started without the module says joined VALUE
+w_joined() { [ "$(cowprobed --status --socket "$W" 2>/dev/null | field joined)" = "$1" ]; }
+wait_for 15 w_joined false || fail "a daemon started without the module did not answer within 15 s"
 kill -0 "$wpid" || fail "a daemon started without the module exited"
 insmod /lib/modules/cowprobe.ko max_procs="$lp0" || fail "insmod"
-i=0
-until [ "$(cowprobed --status --socket "$W" 2>/dev/null | field joined)" = true ]; do
-	i=$((i + 1))
-	[ $i -le 300 ] || fail "the daemon started without the module did not join it within 30 s of insmod"
-	sleep 0.1
-done
+wait_for 30 w_joined true || fail "the daemon started without the module did not join it within 30 s of insmod"
 kill -TERM "$wpid"
 wait "$wpid" || fail "the daemon started without the module exited $? after SIGTERM"
-i=0
-until [ "$(dstatus | field epoch)" = 5 ] && [ "$(dstatus | field joined)" = true ]; do
-	i=$((i + 1))
-	[ $i -le 300 ] || fail "the first daemon did not join the module again (epoch 5) within 30 s"
-	sleep 0.1
-done
+wait_for 30 joined_in 5 || fail "the first daemon did not join the module again (epoch 5) within 30 s"
 say "a daemon started without the module waited, then joined at insmod"
 
 # SIGTERM: a clean stop, the socket removed.
