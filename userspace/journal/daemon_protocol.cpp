@@ -180,12 +180,15 @@ Result<nlohmann::json> DaemonClient::read() {
 }
 
 Result<nlohmann::json> DaemonClient::call(const nlohmann::json& request) {
-  if (auto r = send(request); !r) {
-    return r.error();
+  // A daemon that refuses a client answers and closes at once, possibly
+  // before the request is sent: the answer is still there to read.
+  auto sent = send(request);
+  if (!sent && sent.error().code() != EPIPE && sent.error().code() != ECONNRESET) {
+    return sent.error();
   }
   auto reply = read();
   if (!reply) {
-    return reply;
+    return sent ? reply : Result<nlohmann::json>(sent.error());
   }
   if (!reply->is_object() || !reply->value("ok", false)) {
     std::string message = "cowprobed refused the request";

@@ -1,8 +1,16 @@
 // Requests to cowprobed: what parses, and what is refused with a reason.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string_view>
 
 #include "daemon_protocol.hpp"
+#include "fd.hpp"
 #include "history.hpp"
+#include "temp_dir.hpp"
 
 namespace cowprobe {
 namespace {
@@ -78,6 +86,34 @@ TEST(ParseRequest, Refusals) {
             std::string::npos);
   EXPECT_NE(refusal(R"({"cmd":"run","scenarios":["child-writes"],"repeat":0})").find("repeat"),
             std::string::npos);
+}
+
+// A daemon that refuses a peer answers and closes before the request is
+// sent: the client must report the answer, not the send's broken pipe.
+TEST(DaemonClient, AnswerOfADaemonThatClosedBeforeTheRequestIsRead) {
+  const test::TempDir dir;
+  const auto path = dir.file("d.sock");
+  const UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(listener.valid());
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof(addr.sun_path));
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener.get(), 1), 0);
+  auto client = DaemonClient::connect(path);
+  ASSERT_TRUE(client) << client.error().what();
+  {
+    const UniqueFd peer(::accept(listener.get(), nullptr, nullptr));
+    ASSERT_TRUE(peer.valid());
+    const std::string_view answer = R"({"ok":false,"error":"root or the daemon's group only"})"
+                                    "\n";
+    ASSERT_EQ(::write(peer.get(), answer.data(), answer.size()),
+              static_cast<ssize_t>(answer.size()));
+  }
+  auto reply = client->call({{"cmd", "status"}});
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().what(), "cowprobed: root or the daemon's group only");
 }
 
 TEST(ErrorResponse, OneLine) {
