@@ -20,12 +20,21 @@
  *   cp-ctl crowd N                watch itself with children, fork N idle
  *                                 children, print "crowd PID ready", then wait
  *                                 for SIGTERM (the children die with it)
+ *   cp-ctl daemon SOCKET REQUEST LINES SECONDS
+ *                                 cowprobed, not the module: send REQUEST (one
+ *                                 JSON line) on its Unix socket and print the
+ *                                 reply's lines as they come; exit 0 once
+ *                                 LINES lines came, 1 at the end of SECONDS
+ *                                 or of the connection before that
  * Exit status: 0, or 1 when the request failed (errno and message on stdout).
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -205,6 +214,44 @@ static void on_term(int sig)
 	(void)sig;
 }
 
+/* cp-ctl daemon: a client of cowprobed's socket (the guest has no other) */
+static int daemon_request(const char *path, const char *request, int lines, int seconds)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	uint64_t end = now_ns() + (uint64_t)seconds * 1000000000ULL;
+	int fd, got = 0;
+	char ch;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		cpnl_die("cp-ctl daemon: socket path too long");
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		printf("connect %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (dprintf(fd, "%s\n", request) < 0) {
+		printf("send: %s\n", strerror(errno));
+		return 1;
+	}
+	while (got < lines) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = now_ns();
+
+		if (now >= end || poll(&p, 1, (int)((end - now) / 1000000) + 1) <= 0)
+			break;
+		if (read(fd, &ch, 1) != 1)
+			break;
+		putchar(ch);
+		if (ch == '\n') {
+			got++;
+			fflush(stdout);
+		}
+	}
+	close(fd);
+	return got < lines;
+}
+
 int main(int argc, char **argv)
 {
 	struct cpnl_status s;
@@ -213,8 +260,10 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc < 2)
-		cpnl_die("usage: cp-ctl status|watch|unwatch|reset|region|tree|crowd ...");
+		cpnl_die("usage: cp-ctl status|watch|unwatch|reset|region|tree|crowd|daemon ...");
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "daemon") && argc >= 6)
+		return daemon_request(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
 	if ((err = cpnl_open(&c))) {
 		printf("open: %s\n", strerror(-err));
 		return 1;

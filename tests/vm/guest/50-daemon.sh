@@ -305,6 +305,30 @@ kill -TERM "$gpid"
 wait "$gpid"
 say "rotation: 3 files of at most 16 KiB, no .3; SIGHUP after a move: the new records in a new file, the moved one untouched"
 
+# 4e. The stream request: after its answer, a client gets every journal line
+# as it is written (cp-ctl daemon: a Unix-socket client; the guest has none).
+# This daemon tracks every new process, so the stream carries this script's
+# own commands too: it must hold the burst's 2 children, and be, line for
+# line, the journal from the first line it streamed.
+cp-ctl daemon "$S" '{"cmd":"stream"}' 100000 120 >"$tmp/stream.out" &
+sp=$!
+stream_on() { grep -q '^{"ok":true,"stream":true}$' "$tmp/stream.out"; }
+wait_for 30 stream_on || fail "no answer to the stream request: $(cat "$tmp/stream.out")"
+cowprobe-forkburst --count 2 --pages 1 --comm cpstream || fail "cowprobe-forkburst (stream) failed"
+streamed() { [ "$(grep -c '"comm":"cpstream"' "$tmp/stream.out")" = 2 ]; }
+wait_for 30 streamed || fail "the stream did not carry the burst's 2 children: $(cat "$tmp/stream.out")"
+kill "$sp"
+wait "$sp"
+# the journal from the first streamed line to the last must be the stream
+sed 1d "$tmp/stream.out" >"$tmp/stream.lines"
+settle
+a=$(grep -nxF "$(head -n 1 "$tmp/stream.lines")" "$J" | cut -d: -f1 | head -n 1)
+n=$(wc -l <"$tmp/stream.lines")
+[ -n "$a" ] || fail "the first streamed line is not in the journal: $(head -n 1 "$tmp/stream.lines")"
+tail -n +"$a" "$J" | head -n "$n" | cmp -s - "$tmp/stream.lines" ||
+	fail "the $n streamed lines are not the journal's from its line $a: $(cut -c1-120 "$tmp/stream.lines")"
+say "stream: $n lines, the journal's from its line $a, the burst's 2 children among them"
+
 # 5. Overflow: a stopped daemon with a 64 KiB socket buffer.
 kill -TERM "$dpid"
 wait "$dpid"
