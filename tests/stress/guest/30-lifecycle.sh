@@ -48,12 +48,9 @@ sh -c 'read x <"$1"; sh -c "echo \$\$ >$2; (:)"; read x <"$1"' - "$t/hold" "$t/o
 root=$!
 cp-ctl watch "$root" children >"$t/reuse-watch.out" || bad "pid reuse: $(cat "$t/reuse-watch.out")"
 echo >"$t/hold"
-i=0
-until [ -s "$t/old.pid" ] && old=$(cat "$t/old.pid") && [ ! -e "/proc/$old" ]; do
-	i=$((i + 1))
-	[ $i -le 600 ] || { bad "pid reuse: the watched child did not come and go within 60 s"; old=""; break; }
-	sleep 0.1
-done
+# old_gone: the watched child wrote its pid (old) and has exited
+old_gone() { [ -s "$t/old.pid" ] && old=$(cat "$t/old.pid") && [ ! -e "/proc/$old" ]; }
+wait_for 60 old_gone || { bad "pid reuse: the watched child did not come and go within 60 s"; old=""; }
 tree0=$(cp-ctl tree "$root") n0=$(cp-ctl status | awk '{ print $1 }')
 new="" tries=0
 while [ -n "$old" ] && [ $tries -lt 1000 ]; do
@@ -71,12 +68,8 @@ echo "$pid_max0" >/proc/sys/kernel/pid_max
 if [ -z "$new" ]; then
 	bad "pid reuse: pid $old not given again in $tries forks (pid_max 400)"
 else
-	i=0
-	until [ -s "$t/new.pid" ]; do
-		i=$((i + 1))
-		[ $i -le 600 ] || { bad "pid reuse: the untracked process on pid $old did not get going within 60 s"; break; }
-		sleep 0.1
-	done
+	wait_for 60 test -s "$t/new.pid" ||
+		bad "pid reuse: the untracked process on pid $old did not get going within 60 s"
 	tree1=$(cp-ctl tree "$root") n1=$(cp-ctl status | awk '{ print $1 }')
 	echo >"$t/hold2"
 	wait "$new"
