@@ -17,6 +17,9 @@ cycles=${STORM_CYCLES:-100}
 t=/tmp/50-storm
 mkdir -p "$t"
 say() { echo "storm: $*"; }
+. "$(dirname "$0")/wait.lib"
+# stat_through: a stat got through since the cycle's insmod (oks: the count before)
+stat_through() { [ "$(grep -c '^ok' "$t/stat.log")" -gt "$oks" ]; }
 : >"$t/stat.log"
 
 # untracked fork storm
@@ -65,12 +68,8 @@ while [ $i -le "$cycles" ]; do
 	insmod /lib/modules/cowprobe.ko $args || { say "FAIL: insmod $args in cycle $i"; fail=1; break; }
 	sleep 0.1
 	if [ $((i % 10)) = 0 ]; then
-		n=0
-		until [ "$(grep -c '^ok' "$t/stat.log")" -gt "$oks" ]; do
-			n=$((n + 1))
-			[ $n -le 1200 ] || { say "FAIL: no cowprobe stat got through within 120 s of cycle $i's insmod"; fail=1; break 2; }
-			sleep 0.1
-		done
+		wait_for 120 stat_through ||
+			{ say "FAIL: no cowprobe stat got through within 120 s of cycle $i's insmod"; fail=1; break; }
 		waits=$((waits + 1))
 	fi
 	done_cycles=$i
